@@ -1,0 +1,50 @@
+# mnist-lab: two commands on a fresh machine — `make run` and `make test`.
+# Every target is idempotent: the venv is rebuilt only when pyproject.toml or the lock changes,
+# and the data is fetched once per machine (then verified from the user cache in well under a second).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+EXTRAS ?= lab,test,course
+
+.PHONY: help setup data run test unit notebooks lab lessons bench lint clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[$(EXTRAS)]"
+	@touch $@
+
+setup: $(STAMP)  ## create .venv and install the pinned set (constraints.txt)
+
+data: setup  ## fetch and verify MNIST (and Fashion-MNIST where it can be had)
+	@$(BIN)/mnist-lab data
+
+run: data  ## set up, then run the main job (execute the course, print the results table)
+	$(BIN)/mnist-lab run
+
+test: data  ## set up, then run every test: unit tests and nbval over lessons/
+	$(BIN)/pytest
+
+unit: setup  ## unit tests only (fast)
+	$(BIN)/pytest tests -m "not slow"
+
+lab: data  ## open JupyterLab on the course
+	$(BIN)/jupyter lab lessons
+
+bench: data  ## speed benchmarks (print ratios measured in one run)
+	$(PY) benchmarks/bench_book.py
+	$(PY) benchmarks/bench_minibatch.py
+
+lint: setup  ## ruff over the package, tests, benchmarks and notebooks
+	$(BIN)/ruff check .
+
+clean:  ## remove build outputs (keeps .venv and the data cache)
+	rm -rf build .pytest_cache
+
+lessons: setup  ## regenerate lessons/ and course/solutions/ from course/lessons/*.py (and execute them)
+	MNIST_LAB_PROGRESS=0 $(PY) -m mnist_lab.authoring

@@ -1,0 +1,7 @@
+"""Repository-wide pytest setup: notebooks run with progress bars off so their outputs are stable."""
+
+import os
+
+# Set before nbval starts any kernel; kernels inherit the environment.
+os.environ.setdefault("MNIST_LAB_PROGRESS", "0")
+os.environ.setdefault("PYTHONHASHSEED", "0")

@@ -1,0 +1,146 @@
+"""Build the student notebooks from the instructor's sources (for instructors; `make lessons`).
+
+One source per lesson lives in `course/lessons/NN_name.py` (jupytext percent format, otter-grader's
+assign format inside): explanations, experiments, solutions, public tests, hidden tests and points.
+`otter assign` turns it into
+- the student version, `lessons/NN_name.ipynb`: solutions replaced by `...`, public tests only;
+- the solution version, `course/solutions/NN_name.ipynb`: solutions and every test.
+Both are executed here, so the committed outputs are exactly what the code produced.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCES = REPO / "course" / "lessons"
+LESSONS = REPO / "lessons"
+SOLUTIONS = REPO / "course" / "solutions"
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+# Volatile output switched off while notebooks are executed for committing or comparing.
+QUIET_ENV = {"MNIST_LAB_PROGRESS": "0", "PYTHONHASHSEED": "0"}
+
+
+@dataclass(frozen=True)
+class Built:
+    """One lesson's generated notebooks (unexecuted) and where they belong."""
+
+    name: str
+    student: nbformat.NotebookNode
+    solution: nbformat.NotebookNode
+
+
+def lesson_sources(sources: Path = SOURCES) -> list[Path]:
+    """The lesson sources, in course order."""
+    return sorted(sources.glob("[0-9][0-9]_*.py"))
+
+
+def assign(source: Path) -> Built:
+    """Run `otter assign` on one source; return its student and solution notebooks."""
+    master = jupytext.read(source)
+    master.metadata["kernelspec"] = KERNELSPEC
+    master.metadata["language_info"] = {"name": "python"}
+    master.metadata.pop("jupytext", None)
+    name = source.stem
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        nbformat.write(master, tmp_path / f"{name}.ipynb")
+        result = subprocess.run(
+            [sys.executable, "-m", "otter", "assign", f"{name}.ipynb", "dist"],
+            cwd=tmp_path, capture_output=True, text=True,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"otter assign failed on {source}:\n{result.stderr[-3000:]}")
+        student = nbformat.read(tmp_path / "dist" / "student" / f"{name}.ipynb", as_version=4)
+        solution = nbformat.read(tmp_path / "dist" / "autograder" / f"{name}.ipynb", as_version=4)
+    return Built(name, _tidy(student), _tidy(solution))
+
+
+def _tidy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Give cells stable ids and no outputs, so regenerating gives identical files."""
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nb.metadata["kernelspec"] = KERNELSPEC
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode, path: Path, timeout: int = 300) -> float:
+    """Execute `nb` as the file `path` (its folder as cwd) and save it there; return seconds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)  # otter.Notebook reads its own file for the tests
+    env_before = {k: os.environ.get(k) for k in QUIET_ENV}
+    os.environ.update(QUIET_ENV)
+    try:
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        seconds = time.perf_counter() - start
+    finally:
+        for k, v in env_before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    nbformat.write(nb, path)
+    return seconds
+
+
+def sources_only(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """What a lesson *is*, without outputs: (cell type, source) pairs."""
+    return [(c.cell_type, c.source) for c in nb.cells]
+
+
+def stale_lessons(sources: Path = SOURCES, lessons: Path = LESSONS,
+                  solutions: Path = SOLUTIONS) -> list[str]:
+    """Names of generated notebooks that differ from what their source gives now."""
+    stale = []
+    names = {p.stem for p in lesson_sources(sources)}
+    for source in lesson_sources(sources):
+        built = assign(source)
+        for nb, folder in ((built.student, lessons), (built.solution, solutions)):
+            target = folder / f"{built.name}.ipynb"
+            if not target.exists() or sources_only(nbformat.read(target, 4)) != sources_only(nb):
+                stale.append(str(target.relative_to(folder.parent.parent)
+                                 if folder == solutions else target.relative_to(folder.parent)))
+    for folder in (lessons, solutions):
+        stale += [str(p) for p in folder.glob("[0-9][0-9]_*.ipynb") if p.stem not in names]
+    return stale
+
+
+def build_lessons(only: list[str] | None = None, execute_notebooks: bool = True) -> None:
+    """Regenerate (and execute) the student and solution notebooks of every lesson source."""
+    for source in lesson_sources():
+        if only and not any(source.stem.startswith(o) for o in only):
+            continue
+        built = assign(source)
+        for nb, folder in ((built.student, LESSONS), (built.solution, SOLUTIONS)):
+            path = folder / f"{built.name}.ipynb"
+            if execute_notebooks:
+                seconds = execute(nb, path)
+                print(f"{path.relative_to(REPO)}: executed in {seconds:.1f} s", flush=True)
+            else:
+                folder.mkdir(parents=True, exist_ok=True)
+                nbformat.write(nb, path)
+    for folder in (LESSONS, SOLUTIONS):
+        for path in folder.glob("[0-9][0-9]_*.ipynb"):
+            if not (SOURCES / f"{path.stem}.py").exists():
+                path.unlink()
+                print(f"removed {path.relative_to(REPO)} (its source is gone)")
+    shutil.rmtree(LESSONS / ".ipynb_checkpoints", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    build_lessons(sys.argv[1:] or None)
