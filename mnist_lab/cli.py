@@ -1,25 +1,100 @@
-"""The `mnist-lab` command: a thin layer over the library."""
+"""The `mnist-lab` command: a thin layer over the library.
+
+  mnist-lab info                          versions, device, data location, threads
+  mnist-lab data [--fashion] [--root DIR] fetch and verify; print each file's source and sha256
+  mnist-lab reproduce [--rows ...]        the book's table with the book's protocol
+  mnist-lab run                           the main job: execute every lesson, print the results
+  mnist-lab grade SUBMISSIONS --out DIR   grade a class's notebooks (instructors)
+"""
 
 from __future__ import annotations
 
 import argparse
+import platform
 import sys
+
+
+def _info(args: argparse.Namespace) -> int:
+    import numpy
+    import torch
+
+    from mnist_lab import __version__
+    from mnist_lab.data import data_location
+    from mnist_lab.device import get_device
+
+    device = get_device()
+    print(f"mnist-lab  {__version__}")
+    print(f"python     {platform.python_version()} ({sys.executable})")
+    print(f"torch      {torch.__version__}   numpy {numpy.__version__}")
+    print(f"device     {device}" + (f" ({torch.cuda.get_device_name(device)})"
+                                    if device.type == "cuda" else ""))
+    print(f"threads    {torch.get_num_threads()} (torch intra-op)")
+    print(f"data       {data_location()}")
+    return 0
+
+
+def _data(args: argparse.Namespace) -> int:
+    from mnist_lab.data import fetch_mnist
+    from mnist_lab.idx import DataError
+
+    datasets = ["mnist"] + (["fashion"] if args.fashion else [])
+    for dataset in datasets:
+        try:
+            records = fetch_mnist(root=args.root, dataset=dataset)
+        except DataError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        for r in records:
+            print(f"{r.name:<28} {r.sha256[:16]}…  {r.source:<24} {r.path}")
+    return 0
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from mnist_lab.book import run_reproduce
+
+    return run_reproduce(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from mnist_lab.runner import main as run_main
+
+    return run_main()
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from mnist_lab.grading import run_grade
+
+    return run_grade(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `mnist-lab` and its subcommands."""
+    from mnist_lab.book import add_reproduce_arguments
+    from mnist_lab.grading import add_grade_arguments
+
+    parser = argparse.ArgumentParser(prog="mnist-lab", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("info", help="versions, device, data location, threads").set_defaults(func=_info)
+    data = sub.add_parser("data", help="fetch and verify the data; print where it came from")
+    data.add_argument("--fashion", action="store_true", help="also Fashion-MNIST")
+    data.add_argument("--root", default=None, help="folder to look in first (else $MNIST_LAB_DATA)")
+    data.set_defaults(func=_data)
+    reproduce = sub.add_parser("reproduce", help="the book's table, with the book's protocol")
+    add_reproduce_arguments(reproduce)
+    reproduce.set_defaults(func=_reproduce)
+    sub.add_parser("run", help="the main job: execute every lesson, print the results table"
+                   ).set_defaults(func=_run)
+    grade = sub.add_parser("grade", help="grade a folder of student submissions")
+    add_grade_arguments(grade)
+    grade.set_defaults(func=_grade)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `mnist-lab` console script."""
-    parser = argparse.ArgumentParser(prog="mnist-lab", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("info", help="print versions, device, data location and threads")
-    sub.add_parser("data", help="fetch and verify MNIST; print where each file came from")
-    args = parser.parse_args(argv)
-    if args.command == "info":
-        from mnist_lab import __version__
-
-        print(f"mnist-lab {__version__}")
-        return 0
-    print(f"'{args.command}' is not implemented yet", file=sys.stderr)
-    return 2
+    args = build_parser().parse_args(argv)
+    return args.func(args)
 
 
 if __name__ == "__main__":
