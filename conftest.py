@@ -1,4 +1,4 @@
-"""Repository-wide pytest setup: notebooks run with progress bars off so their outputs are stable."""
+"""Repository-wide pytest setup: notebooks run with progress bars off, so outputs are stable."""
 
 import os
 

@@ -16,7 +16,7 @@ def sigmoid(x: torch.Tensor) -> torch.Tensor:
 
 
 def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
-    """d sigmoid / dx = s·(1 − s); at most 0.25, which is why deep sigmoid nets vanish (lesson 03)."""
+    """d sigmoid / dx = s·(1 − s); at most 0.25, so deep sigmoid nets vanish (lesson 03)."""
     s = sigmoid(x)
     return s * (1.0 - s)
 

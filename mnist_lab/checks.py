@@ -139,7 +139,7 @@ def _check_case(student, reference, args, kwargs, name, grad, atol, rtol) -> str
     except NotImplementedError:
         return "not attempted yet (it raises NotImplementedError)"
     except Exception as exc:  # any error in student code becomes feedback, never a crash
-        return f"raised {type(exc).__name__}: {exc}"
+        return f"raised {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
     if mine is None:
         return "returned None — did you forget a `return` statement?"
     my_out = _as_outputs(mine)

@@ -1,4 +1,4 @@
-"""Packaging facts a newcomer relies on: pinned versions, matching conda file, no required torchvision."""
+"""Packaging facts a newcomer relies on: exact pins, a matching conda file, no torchvision."""
 
 import ast
 import re

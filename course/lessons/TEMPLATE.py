@@ -72,7 +72,8 @@ def test_double_on_other_shapes(double):
     import torch
 
     from mnist_lab import checks
-    checks.check_function(double, lambda x: x * 2, [(torch.randn(3, 4),)], name="double", quiet=True)
+    checks.check_function(double, lambda x: x * 2, [(torch.randn(3, 4),)], name="double",
+                          quiet=True)
 
 
 # %% [raw]

@@ -1,0 +1,354 @@
+"""Class grading (mnist_lab.grading, mnist_lab.sandbox) on a tiny fixture lesson.
+
+tests/fixtures/grading/ holds two tiny lessons (90_fixture: two exercises, public and hidden
+tests; 91_fixture: one) and synthetic students: correct, partly correct, wrong, crashing, looping,
+memory-hungry, chatty, exiting, segfaulting, tampering, forging, an invalid notebook, a student
+with two lessons and one with a lesson missing. The class is graded once (module fixture, about
+10-20 s of the file's time) and every student's rows are compared exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mnist_lab import grading
+from mnist_lab.grading import (
+    COLUMNS,
+    GradeConfig,
+    Lesson,
+    cells_to_run,
+    grade_class,
+    lesson_of,
+    load_lessons,
+    summarize,
+    write_outputs,
+)
+from mnist_lab.sandbox import Limits, _sign, _verify
+
+FIXTURES = Path(__file__).parent / "fixtures" / "grading"
+LIMITS = Limits(timeout=6.0, memory_gb=3.0)  # short: a looping student costs 6 s
+
+TAMPERED = "submission tampered with the checking code"
+MISSING_90 = [("90_fixture", "q1_double", "0", "2", "missing", "no submission for this lesson"),
+              ("90_fixture", "q2_leaky", "0", "1", "missing", "no submission for this lesson")]
+MISSING_91 = [("91_fixture", "q1_square", "0", "1", "missing", "no submission for this lesson")]
+Q2_PASSED = ("90_fixture", "q2_leaky", "1", "1", "passed", "all 2 tests passed")
+
+
+def _both_error(message: str) -> list[tuple]:
+    return [("90_fixture", "q1_double", "0", "2", "error", message),
+            ("90_fixture", "q2_leaky", "0", "1", "error", message)]
+
+
+EXPECTED = {
+    "alice": [("90_fixture", "q1_double", "2", "2", "passed", "all 2 tests passed"), Q2_PASSED,
+              ("91_fixture", "q1_square", "1", "1", "passed", "the test passed")],
+    "bob": [("90_fixture", "q1_double", "1", "2", "failed",
+             "1 of 2 tests failed: a hidden test failed"), Q2_PASSED, *MISSING_91],
+    "carol": [("90_fixture", "q1_double", "0", "2", "failed",
+               "2 of 2 tests failed: Case 1 of 1: double(tensor(5,)): the result differs at 5 of "
+               "5 entries (largest difference 3); e.g. at index (0,): yours 1, expected -2."),
+              ("90_fixture", "q2_leaky", "0", "1", "failed",
+               "2 of 2 tests failed: Case 1 of 1: leaky(tensor(9,)): the result differs at 4 of "
+               "9 entries (largest difference 2.2); e.g. at index (0,): yours 2, expected -0.2."),
+              *MISSING_91],
+    "dave": [("90_fixture", "q1_double", "0", "2", "failed",
+              "2 of 2 tests failed: `double` is not defined"), Q2_PASSED, *MISSING_91],
+    "erin": [("90_fixture", "q1_double", "0", "2", "timeout",
+              "stopped after 6 s (the time limit) while testing this exercise"),
+             Q2_PASSED, *MISSING_91],
+    "frank": [("90_fixture", "q1_double", "0", "2", "failed",
+               "2 of 2 tests failed: Case 1 of 1: double(tensor(5,)): raised MemoryError."),
+              Q2_PASSED, *MISSING_91],
+    "grace": [("90_fixture", "q1_double", "2", "2", "passed", "all 2 tests passed"), Q2_PASSED,
+              *MISSING_91],
+    "heidi": [("90_fixture", "q1_double", "0", "2", "error", "the grading process ended "
+               "unexpectedly (exit code 3) while testing this exercise"), Q2_PASSED, *MISSING_91],
+    "ivan": [*_both_error("the grading process was killed by SIGSEGV while running the "
+                          "notebook's code"), *MISSING_91],
+    "judy": [*_both_error(TAMPERED), *MISSING_91],
+    "mallory": [*_both_error(TAMPERED), *MISSING_91],
+    "niaj": [*_both_error(TAMPERED), *MISSING_91],
+    "oscar": [*_both_error(TAMPERED), *MISSING_91],
+    "peggy": [*_both_error("not a valid notebook (invalid JSON: Expecting property name "
+                           "enclosed in double quotes: line 2 column 24 (char 35))"), *MISSING_91],
+    "trent": [*MISSING_90, ("91_fixture", "q1_square", "1", "1", "passed", "the test passed")],
+    "victor": [*_both_error(TAMPERED), *MISSING_91],
+    "amos": [("90_fixture", "q1_double", "2", "2", "passed", "all 2 tests passed"), Q2_PASSED,
+            *MISSING_91],
+}
+
+
+def copy_fixtures(to: Path) -> tuple[Path, Path]:
+    """The fixtures as notebooks: (solutions folder, submissions folder) under `to`.
+
+    They are stored as .json so that nbval and ruff leave the broken ones alone.
+    """
+    for part in ("solutions", "submissions"):
+        shutil.copytree(FIXTURES / part, to / part)
+        for path in (to / part).rglob("*.json"):
+            path.rename(path.with_suffix(".ipynb"))
+    return to / "solutions", to / "submissions"
+
+
+@pytest.fixture(scope="module")
+def fixture_dirs(tmp_path_factory) -> tuple[Path, Path]:
+    return copy_fixtures(tmp_path_factory.mktemp("fixtures"))
+
+
+@pytest.fixture(scope="module")
+def lessons(fixture_dirs) -> dict[str, Lesson]:
+    return load_lessons(fixture_dirs[0])
+
+
+@pytest.fixture(scope="module")
+def graded(fixture_dirs, lessons, tmp_path_factory):
+    """The whole fixture class graded once: (OUT_DIR, results)."""
+    results, _ = grade_class(fixture_dirs[1], lessons, GradeConfig(LIMITS, jobs=2))
+    out = tmp_path_factory.mktemp("out")
+    write_outputs(results, out, summarize(results))
+    return out, results
+
+
+def csv_rows(out: Path) -> list[list[str]]:
+    with open(out / "grades.csv", newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def rows_of(out: Path, student: str) -> list[tuple]:
+    return [tuple(row[1:]) for row in csv_rows(out)[1:] if row[0] == student]
+
+
+def feedback_of(out: Path, student: str) -> str:
+    return (out / "feedback" / f"{student}.md").read_text(encoding="utf-8")
+
+
+# --- the whole class, row by row -----------------------------------------------------------
+
+@pytest.mark.slow
+def test_grades_csv_has_the_columns_and_one_row_per_student_lesson_exercise(graded):
+    rows = csv_rows(graded[0])
+    assert tuple(rows[0]) == COLUMNS
+    assert sorted({row[0] for row in rows[1:]}) == sorted(EXPECTED)
+    assert len(rows) - 1 == sum(len(r) for r in EXPECTED.values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", sorted(EXPECTED))
+def test_each_students_rows_are_exactly_as_expected(graded, student):
+    assert rows_of(graded[0], student) == EXPECTED[student]
+
+
+@pytest.mark.slow
+def test_experiments_are_not_executed_while_grading(graded):
+    log = (graded[0] / "logs" / "alice" / "90_fixture.txt").read_text()
+    assert "the experiment ran" not in log  # the lesson's 60 s experiment cell was skipped
+
+
+@pytest.mark.slow
+def test_huge_output_is_capped_in_the_log(graded):
+    log = (graded[0] / "logs" / "grace" / "90_fixture.txt").read_text()
+    assert "xxxx" in log
+    assert len(log) < LIMITS.output_bytes + 5000  # 20 MB were printed
+
+
+@pytest.mark.slow
+def test_each_kind_of_tampering_is_named_in_the_instructor_log(graded):
+    reasons = {student: (graded[0] / "logs" / student / "90_fixture.txt").read_text()
+               for student in ("judy", "mallory", "niaj", "victor", "oscar")}
+    assert "mnist_lab.checks.check_function was replaced" in reasons["judy"]
+    assert "torch.isclose was replaced" in reasons["mallory"]
+    assert "_TestCase.call was replaced" in reasons["niaj"]
+    assert "a deliberately wrong answer passed the checks" in reasons["victor"]
+    assert "forged lines 1" in reasons["oscar"]
+
+
+@pytest.mark.slow
+def test_feedback_of_a_hidden_failure_gives_the_hint_but_no_test_code(graded):
+    text = feedback_of(graded[0], "bob")
+    assert "a hidden test failed\nHint: multiply every entry by two" in text
+    assert "arange" not in text and "tensor(3, 4)" not in text
+
+
+@pytest.mark.slow
+def test_feedback_of_a_hidden_failure_prefers_the_hidden_tests_own_hint(graded):
+    assert "a hidden test failed\nHint: keep the input's dtype" in feedback_of(graded[0], "carol")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", sorted(EXPECTED))
+def test_no_feedback_file_reveals_hidden_test_code(graded, student):
+    hidden_only = ["test_double_on_a_matrix", "arange(12.0)", "tensor(3, 4)",
+                   "test_leaky_in_float64", "-0.001", "[-3.0"]
+    text = feedback_of(graded[0], student)
+    assert not [s for s in hidden_only if s in text]
+
+
+@pytest.mark.slow
+def test_feedback_lists_the_cells_that_raised(graded):
+    text = feedback_of(graded[0], "dave")
+    assert "code cell 3 raised SyntaxError" in text
+    assert "code cell 5 raised RuntimeError: my cell crashes after the def" in text
+
+
+@pytest.mark.slow
+def test_summary_counts_students_and_statuses(graded):
+    summary = (graded[0] / "summary.txt").read_text()
+    assert summary.startswith("Graded 17 students: 18 submissions of 2 lessons.")
+    assert "90_fixture q2_leaky: 0.50 / 1  (passed 8, failed 1, error 7, missing 1)" in summary
+    assert summary.rstrip().endswith(
+        "All results: passed 13, failed 5, error 15, timeout 1, missing 17")
+
+
+@pytest.mark.slow
+def test_cli_grades_one_lesson_and_returns_zero(fixture_dirs, tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    grading.add_grade_arguments(parser)
+    args = parser.parse_args([str(fixture_dirs[1]), "--out", str(tmp_path), "--lesson", "91",
+                              "--solutions", str(fixture_dirs[0]), "--timeout", "6"])
+    assert grading.run_grade(args) == 0
+    rows = csv_rows(tmp_path)
+    assert [r for r in rows if r[0] in ("alice", "bob")] == [
+        ["alice", "91_fixture", "q1_square", "1", "1", "passed", "the test passed"],
+        ["bob", "91_fixture", "q1_square", "0", "1", "missing", "no submission for this lesson"]]
+    assert "Graded 17 students: 2 submissions of 1 lesson" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_lesson_points_and_hidden_flags_follow_otter(lessons):
+    q1, q2 = lessons["90_fixture"].exercises
+    assert [(t.points, t.hidden) for t in q1.tests] == [(1.0, False), (1.0, True)]
+    assert [(t.points, t.hidden) for t in q2.tests] == [(0.5, False), (0.5, True)]
+    assert q1.hint == "multiply every entry by two"
+
+
+# --- fast unit tests -----------------------------------------------------------------------
+
+def _lesson() -> Lesson:
+    """The distributed cells of a small lesson, without loading otter."""
+    return Lesson("90_fixture", (), cell_ids=frozenset({"c0", "c1", "c2", "c3"}),
+                  answer_ids=frozenset({"c2"}),
+                  sources=frozenset({"import time\nimport torch\nSLOPE = 0.1",
+                                     "time.sleep(60)", "grader.check('q1')"}))
+
+
+def _code(cid: str | None, source: str, tags: tuple = ()) -> dict:
+    cell = {"cell_type": "code", "source": source, "metadata": {"tags": list(tags)}}
+    if cid:
+        cell["id"] = cid
+    return cell
+
+
+def test_cells_to_run_skips_experiments_and_keeps_answers_definitions_and_added_cells():
+    nb = {"cells": [
+        _code("c0", "import time\nimport torch\nSLOPE = 0.1"),
+        _code("c1", "%matplotlib inline\ntime.sleep(60)\nrun = train()\ncfg = run.cfg\n"
+                    "def helper():\n    pass"),
+        _code("c2", "def double(x):\n    return 2 * x", ("otter_answer_cell",)),
+        _code("new", "W = torch.ones(3)  # the student's own cell"),
+        _code("c3", "import otter\ngrader = otter.Notebook('x.ipynb')"),
+    ]}
+    assert cells_to_run(nb, _lesson()) == [
+        ("an import in code cell 1", "import time"),
+        ("an import in code cell 1", "import torch"),
+        ("the definitions in code cell 1", "SLOPE = 0.1"),
+        ("the definitions in code cell 2", "def helper():\n    pass"),
+        ("code cell 3", "def double(x):\n    return 2 * x"),
+        ("code cell 4", "W = torch.ones(3)  # the student's own cell"),
+    ]
+
+
+def test_cells_to_run_finds_answer_cells_by_id_when_tags_are_lost():
+    nb = {"cells": [_code("c2", "def double(x):\n    return x * 2")]}
+    assert cells_to_run(nb, _lesson()) == [("code cell 1", "def double(x):\n    return x * 2")]
+
+
+def test_a_copied_lesson_cell_without_its_id_is_not_run_as_the_students_own():
+    nb = {"cells": [_code(None, "time.sleep(60)")]}
+    assert cells_to_run(nb, _lesson()) == []
+
+
+def test_magics_and_shell_lines_become_pass():
+    nb = {"cells": [_code("new", "%%time\n!pip install x\nif True:\n    %timeit f()\ny = 1")]}
+    assert cells_to_run(nb, _lesson()) == [
+        ("code cell 1", "pass\nif True:\n    pass\ny = 1")]
+
+
+def _nb_file(path: Path, name: str | None) -> Path:
+    meta = {"otter": {"assignment_name": name}} if name else {}
+    path.write_text(json.dumps({"cells": [], "metadata": meta}))
+    return path
+
+
+def test_lesson_is_recognised_from_metadata_before_the_file_name(tmp_path):
+    lessons = {"01_baseline": _lesson(), "02_loss": _lesson()}
+    assert lesson_of(_nb_file(tmp_path / "copy of mine.ipynb", "02_loss"), lessons) == "02_loss"
+    assert lesson_of(_nb_file(tmp_path / "01_renamed.ipynb", None), lessons) == "01_baseline"
+    assert lesson_of(_nb_file(tmp_path / "notes.ipynb", None), lessons) is None
+    assert lesson_of(_nb_file(tmp_path / "07_other.ipynb", "07_x"), lessons) is None
+
+
+def test_lesson_is_recognised_from_the_file_name_when_the_json_is_broken(tmp_path):
+    path = tmp_path / "01_baseline (1).ipynb"
+    path.write_text("{not json")
+    assert lesson_of(path, {"01_baseline": _lesson()}) == "01_baseline"
+
+
+def test_find_submissions_names_what_is_wrong_with_the_folder(tmp_path):
+    with pytest.raises(ValueError, match="is not a folder"):
+        grading.find_submissions(tmp_path / "nope", {})
+    with pytest.raises(ValueError, match="no student folders"):
+        grading.find_submissions(tmp_path, {})
+
+
+def test_find_submissions_warns_about_files_of_no_lesson(tmp_path):
+    (tmp_path / "ann").mkdir()
+    _nb_file(tmp_path / "ann" / "01_baseline.ipynb", None)
+    _nb_file(tmp_path / "ann" / "scratch.ipynb", None)
+    students, subs, warnings = grading.find_submissions(tmp_path, {"01_baseline": _lesson()})
+    assert students == ["ann"] and [s.lesson for s in subs] == ["01_baseline"]
+    assert len(warnings) == 1 and "scratch.ipynb" in warnings[0]
+
+
+def test_the_hint_of_a_public_test_may_be_held_in_a_variable():
+    source = ("@test_case(points=None, hidden=False)\ndef test_a(f):\n    hint = 'look here'\n"
+              "    checks.check_function(f, g, [], hint=hint)\n\n"
+              "@test_case(points=None, hidden=True)\ndef test_b(f):\n"
+              "    checks.check_function(f, g, [], hint='secret')\n")
+    assert grading._public_hint(source) == "look here"
+
+
+def test_a_hint_already_given_is_not_repeated_for_a_hidden_failure():
+    texts = ["Case 1: wrong.\nHint: h", "a hidden test failed\nHint: h",
+             "a hidden test failed\nHint: g"]
+    assert grading._once(texts) == ["Case 1: wrong.\nHint: h", "a hidden test failed",
+                                    "a hidden test failed\nHint: g"]
+
+
+def test_unsigned_or_wrongly_signed_result_lines_are_not_accepted():
+    token = b"k" * 32
+    body = b'{"event": "done"}'
+    good = _sign(token, body).encode() + b" " + body
+    forged = _sign(b"x" * 32, body).encode() + b" " + body
+    events, bad = _verify([good, forged, body, b"0123 " + body], token)
+    assert events == [{"event": "done"}] and bad == 3
+
+
+def test_limits_reject_a_memory_limit_torch_cannot_import_under():
+    with pytest.raises(ValueError, match="torch needs"):
+        Limits(memory_gb=1.0)
+
+
+def test_feedback_markdown_shows_points_and_failures():
+    grade = grading.Grade("ann", "01_baseline", "q1", 1.0, 2.0, "failed", "short",
+                          "a hidden test failed\nHint: h")
+    text = grading.feedback_markdown("ann", [grading.Graded("ann", "01_baseline", (grade,))])
+    assert "## 01_baseline: 1 / 2 points" in text
+    assert "| q1 | 1 / 2 | failed |" in text
+    assert "a hidden test failed\nHint: h" in text
