@@ -124,7 +124,8 @@ def check_function(
             raise CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
     if not quiet:
         what = "values and gradients" if grad else "values"
-        print(f"✓ {name} matches the reference on {len(cases)} cases ({what}).")
+        count = f"{len(cases)} case" + ("s" if len(cases) != 1 else "")
+        print(f"✓ {name} matches the reference on {count} ({what}).")
     return True
 
 

@@ -149,7 +149,7 @@ def _split_files(split: str) -> tuple[str, str]:
 
 
 def scale(images: torch.Tensor) -> torch.Tensor:
-    """uint8 [N,28,28] → float32 [N,784] in [0,1]: the book's pixels / 255 (lesson 01)."""
+    """uint8 [N,28,28] → float32 [N,784] in [0,1]: the book's pixels / 255 (lesson 00)."""
     if images.dtype != torch.uint8:
         raise ValueError(
             f"scale expects the raw uint8 images from load_mnist, got dtype {images.dtype}; "
@@ -177,7 +177,7 @@ def standardize(
 
 
 def one_hot(labels: torch.Tensor, num_classes: int = 10) -> torch.Tensor:
-    """int labels [N] → float32 targets [N, num_classes], exactly 1.0 and 0.0 (lesson 01)."""
+    """int labels [N] → float32 targets [N, num_classes], exactly 1.0 and 0.0 (lesson 00)."""
     if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(f"labels must lie in 0..{num_classes - 1} for num_classes={num_classes}.")
     return F.one_hot(labels.long(), num_classes).to(torch.float32)
