@@ -85,7 +85,7 @@ def execute(nb: nbformat.NotebookNode, path: Path, timeout: int = 300) -> float:
     os.environ.update(QUIET_ENV)
     try:
         start = time.perf_counter()
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
         seconds = time.perf_counter() - start
     finally:

@@ -46,16 +46,15 @@ def execute_lessons(lessons: Path = REPO / "lessons", out: Path = REPO / "build"
 
 def main() -> int:
     """Run the course; return a process exit code (non-zero if any lesson failed)."""
-    lessons = sorted((REPO / "lessons").glob("[0-9][0-9]_*.ipynb"))
-    failed = 0
-    if lessons:
-        print(f"Executing {len(lessons)} lessons into build/lessons/ ...", flush=True)
-        runs = execute_lessons()
-        failed = sum(r.error is not None for r in runs)
-        total = sum(r.seconds for r in runs)
-        print(f"  {'total':<32} {total:6.1f} s  ({len(runs) - failed} ok, {failed} failed)\n")
     from mnist_lab.book import format_table, reproduce_book_table
 
+    # Training starts at once: the book's table first, then every lesson headless.
     print("The book's table, reproduced with the book's protocol:", flush=True)
-    print(format_table(reproduce_book_table()))
+    print(format_table(reproduce_book_table()) + "\n", flush=True)
+    lessons = sorted((REPO / "lessons").glob("[0-9][0-9]_*.ipynb"))
+    print(f"Executing {len(lessons)} lessons into build/lessons/ ...", flush=True)
+    runs = execute_lessons()
+    failed = sum(r.error is not None for r in runs)
+    total = sum(r.seconds for r in runs)
+    print(f"  {'total':<32} {total:6.1f} s  ({len(runs) - failed} ok, {failed} failed)")
     return 1 if failed else 0
