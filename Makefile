@@ -39,6 +39,7 @@ lab: data  ## open JupyterLab on the course
 bench: data  ## speed benchmarks (print ratios measured in one run)
 	$(PY) benchmarks/bench_book.py
 	$(PY) benchmarks/bench_minibatch.py
+	$(PY) benchmarks/bench_lessons.py
 
 lint: setup  ## ruff over the package, tests, benchmarks and notebooks
 	$(BIN)/ruff check .
