@@ -40,6 +40,7 @@ bench: data  ## speed benchmarks (print ratios measured in one run)
 	$(PY) benchmarks/bench_book.py
 	$(PY) benchmarks/bench_minibatch.py
 	$(PY) benchmarks/bench_lessons.py
+	$(PY) benchmarks/bench_grading.py
 
 lint: setup  ## ruff over the package, tests, benchmarks and notebooks
 	$(BIN)/ruff check .
