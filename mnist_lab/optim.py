@@ -1,4 +1,4 @@
-"""Optimisers: a config, a builder, and update rules written out by hand (lessons 04 and 11).
+"""Optimisers: a config, a builder, and update rules written out by hand (lessons 04 and 14).
 
 `OptimConfig` + `make_optimizer` build the torch optimiser that `fit` uses. The step functions
 (`sgd_step`, `adam_step`, `rmsprop_step`, `adagrad_step`, `adadelta_step`) are pure reference
@@ -70,7 +70,7 @@ class OptimConfig:
         return self.lr if self.lr is not None else DEFAULT_LR[self.name]
 
     def sgd_phase(self) -> OptimConfig:
-        """The config for the SGD phase after an Adam → SGD switch (lesson 11)."""
+        """The config for the SGD phase after an Adam → SGD switch (lesson 14)."""
         return replace(
             self,
             name="sgd",
@@ -125,7 +125,7 @@ def sgd_step(
     nesterov: bool = False,
     weight_decay: float = 0.0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """One SGD step with optional momentum and Nesterov; returns (param, velocity) (lesson 11).
+    """One SGD step with optional momentum and Nesterov; returns (param, velocity) (lesson 04).
 
     velocity: the running sum of past gradients (zeros, or None, before the first step).
     """

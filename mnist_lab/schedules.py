@@ -1,4 +1,4 @@
-"""Learning-rate schedules as pure functions of the step, and reduce-on-plateau (lesson 10).
+"""Learning-rate schedules as pure functions of the step, and reduce-on-plateau (lesson 09).
 
 `lr_at(cfg, base_lr, step, total_steps)` gives the learning rate of any step, so a schedule can be
 plotted before training. `fit` calls it before every optimiser step. Steps count from 0.
@@ -27,7 +27,7 @@ SCHEDULES = ("constant", "step", "cosine", "linear", "onecycle", "cyclic")
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    """How the learning rate changes over training; the default keeps it constant (lesson 10)."""
+    """How the learning rate changes over training; the default keeps it constant (lesson 09)."""
 
     name: str = "constant"
     warmup_steps: int = 0
@@ -89,7 +89,7 @@ def _factor(cfg: ScheduleConfig, step: int, total_steps: int) -> float:
 
 
 def lr_at(cfg: ScheduleConfig, base_lr: float, step: int, total_steps: int) -> float:
-    """The learning rate for optimiser step `step` (from 0) of `total_steps` (lesson 10)."""
+    """The learning rate for optimiser step `step` (from 0) of `total_steps` (lesson 09)."""
     if total_steps < 1 or step < 0:
         raise ValueError(f"need total_steps >= 1 and step >= 0, got {step=} {total_steps=}")
     lr = base_lr * _factor(cfg, step, total_steps)
@@ -99,7 +99,7 @@ def lr_at(cfg: ScheduleConfig, base_lr: float, step: int, total_steps: int) -> f
 
 
 class ReduceOnPlateau:
-    """Divide the LR by 1/factor (2–5) when a validation metric stops improving (lesson 10).
+    """Divide the LR by 1/factor (2–5) when a validation metric stops improving (lesson 09).
 
     Call `step(metric)` once per epoch; it returns `scale`, the multiplier for the learning rate.
     mode="max" for accuracy, "min" for loss. After `patience` epochs without an improvement of

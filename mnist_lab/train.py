@@ -1,4 +1,4 @@
-"""The training loop: `fit` a model to the data, epoch by epoch (lesson 06).
+"""The training loop: `fit` a model to the data, epoch by epoch (lessons 07 and 08).
 
 The heart of it is `train_one_epoch`, one mini-batch at a time:
 
@@ -120,7 +120,7 @@ class TrainState:
 
 
 class Callback:
-    """Base class for callbacks: override the hooks you need (lesson 12)."""
+    """Base class for callbacks: override the hooks you need (lesson 07)."""
 
     def on_train_begin(self, state: TrainState) -> None:
         """Called once, before the first step."""
@@ -133,7 +133,7 @@ class Callback:
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or inf; the message says where and what to try (lesson 14)."""
+    """The loss became NaN or inf; the message says where and what to try (lessons 07 and 13)."""
 
 
 def train_one_epoch(
@@ -144,7 +144,7 @@ def train_one_epoch(
     generator: torch.Generator,
     callbacks: Sequence[Callback] = (),
 ) -> tuple[float, float]:
-    """One pass over (x, y) in mini-batches; returns (mean loss, accuracy) (lesson 06).
+    """One pass over (x, y) in mini-batches; returns (mean loss, accuracy) (lesson 08).
 
     Both are running averages over the epoch's batches, taken while the weights change.
     """
@@ -200,7 +200,7 @@ def fit(
     config: TrainConfig | None = None,
     callbacks: Sequence[Callback] = (),
 ) -> History:
-    """Train `model` on data.train, evaluating on data.val after each epoch (lesson 06).
+    """Train `model` on data.train, evaluating on data.val after each epoch (lesson 07).
 
     data: a `mnist_lab.data.Splits` (uses .train and .val; .test is never touched), or an
     (x, y) pair to train on without validation. Data and model move to config.device. Returns
@@ -420,7 +420,7 @@ def _check_finite(loss_sum: torch.Tensor, state: TrainState, x: torch.Tensor, si
     )
 
 
-# ---- Built-in callbacks (lesson 12) ----
+# ---- Built-in callbacks (lesson 07) ----
 
 
 def _weight_matrices(model: nn.Module) -> dict[str, nn.Parameter]:
@@ -490,7 +490,7 @@ class UpdateRatio(_PerLayerRecorder):
 class GradNorms(_PerLayerRecorder):
     """The gradient norm of each weight matrix every `every` steps; extras["grad_norm"].
 
-    Norms that shrink towards the input layer show vanishing gradients (lesson 14). With
+    Norms that shrink towards the input layer show vanishing gradients (lesson 13). With
     OptimConfig.clip_grad_norm these are the norms after clipping.
     """
 
