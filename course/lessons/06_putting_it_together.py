@@ -384,21 +384,22 @@ def test_combined_config_on_images_and_large_weights(combined_config):
 # half the story. The same 784→200→10 network can do better with a better training *procedure*,
 # and much of the rest of this course is about that procedure:
 #
-# - **Mini-batches, with the data on the device** (lesson 07): the gradient is averaged over many
-#   images, so the steps are steadier and far more images pass per second.
-# - **A validation set and learning curves** (lesson 08): decide when to stop and what to change,
-#   without peeking at the test set.
-# - **Learning-rate schedules and warm-up** (lesson 10): large steps early, small steps to settle.
-# - **More optimisers** (lesson 11): momentum, Nesterov, RMSprop, AdamW, and switching from Adam
-#   to SGD; the trade-off between fast convergence and good generalisation.
-# - **A training recipe and monitoring** (lesson 12): check the initial loss, overfit a tiny
+# - **A training recipe and monitoring** (lesson 07): check the initial loss, overfit a tiny
 #   subset, find the learning rate, watch the size of the updates.
-# - **Initialisation and numerical stability** (lessons 13–14): why weights that start too small
-#   or too large break deeper networks, and what keeps gradients healthy.
-# - **Ensembles, transfer learning and class imbalance** (lessons 15–17): several models vote,
-#   a trained network is reused, rare classes get their due.
-# - **Regularisation** (later lessons): weight decay, dropout and data augmentation close the gap
+# - **Mini-batches, with the data on the device** (lesson 08): the gradient is averaged over many
+#   images, so the steps are steadier and far more images pass per second; a validation set
+#   decides what to change without peeking at the test set.
+# - **Learning-rate schedules, warm-up and early stopping** (lesson 09): large steps early,
+#   small steps to settle, and stop when validation stops improving.
+# - **Hyperparameter search** (lesson 10) and **reading learning curves** (lesson 11).
+# - **Regularisation** (lesson 12): weight decay, dropout and data augmentation close the gap
 #   between training and test accuracy.
+# - **Initialisation and numerical stability** (lesson 13): why weights that start too small
+#   or too large break deeper networks, and what keeps gradients healthy.
+# - **More optimisers** (lesson 14): momentum, Nesterov, RMSprop, AdamW, and switching from Adam
+#   to SGD; the trade-off between fast convergence and good generalisation.
+# - **Ensembles, transfer learning, class imbalance and pruning** (lessons 15–18): several
+#   models vote, a trained network is reused, rare classes get their due, and a network shrinks.
 #
 # Fully connected networks trained with these tools reach roughly 98–98.5% on MNIST. To go
 # further, a network has to use the fact that the input is an *image*. Convolutional networks

@@ -91,7 +91,7 @@ def train(n, sizes=(784, 128, 10), epochs=8, optim=None, batch_size=128, schedul
 # 2. **Plateau.** Adam with a learning rate that is too high for the end of training (0.03). The
 #    validation loss stops improving and bounces around one level: the steps are too big to
 #    settle into the minimum. The same run with the LR divided by 10 at epoch 4 drops at once.
-#    A **plateau** means: try decaying the LR (lesson 10).
+#    A **plateau** means: try decaying the LR (lesson 09).
 # 3. **Decay too early.** The same run, but the LR is divided by 100 half-way through the first
 #    epoch, while the loss is still falling fast. From then on it only crawls. If the loss is
 #    **still falling when the LR decays**, the decay came too early: move the milestone later.
