@@ -23,6 +23,7 @@ from mnist_lab import fastpath
 from mnist_lab.data import load_mnist, scale
 from mnist_lab.device import get_device, seed_everything
 from mnist_lab.models import MLP, MLPConfig
+from mnist_lab.optim import OptimConfig, make_optimizer
 
 ENGINES = ("auto", "numba", "torch", "autograd")
 TOLERANCE = 1.5  # accuracy points our run may differ from the reference (seed and summation order)
@@ -112,21 +113,12 @@ def load_book_data(device: torch.device | str | None = None, root=None) -> BookD
     return BookData(scale(x_train), y_train, scale(x_test), y_test)
 
 
-def make_loss(name: str) -> nn.Module:
-    """The book's losses: 'mse' → nn.MSELoss(), 'bce' → nn.BCELoss(), both mean over outputs."""
+def book_loss(name: str) -> nn.Module:
+    """The book's losses as torch modules on one-hot targets: nn.MSELoss or nn.BCELoss."""
     losses = {"mse": nn.MSELoss, "bce": nn.BCELoss}
     if name not in losses:
         raise ValueError(f"loss must be one of {tuple(losses)}, got {name!r}")
     return losses[name]()
-
-
-def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
-    """The book's optimisers: plain SGD (no momentum) or Adam with its defaults."""
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
-    raise ValueError(f"optimizer must be 'sgd' or 'adam', got {name!r}")
 
 
 def train_autograd(
@@ -144,8 +136,9 @@ def train_autograd(
 
     The reference the fast engines are checked against (lesson 01).
     """
-    loss_fn = make_loss(loss)
-    opt = make_optimizer(optimizer, model.parameters(), lr)
+    loss_fn = book_loss(loss)
+    # Plain SGD or Adam with torch's defaults, no fused kernel: the book's own optimisers.
+    opt = make_optimizer(model.parameters(), OptimConfig(optimizer, lr=lr, fused=False))
     targets = F.one_hot(labels, model.cfg.sizes[-1]).to(x.dtype)  # (N, 10), exactly 1.0 and 0.0
     recorded = []
     model.train()
