@@ -3,8 +3,9 @@
 Each training batch gets a small random rotation, shift and zoom per image, done for the whole
 batch at once: one `F.affine_grid` builds a sampling grid for every image from its own 2×3
 matrix, and one `F.grid_sample` reads all the images through their grids. No Python loop over
-images, no trip to the CPU. Optional Gaussian noise on the pixels. No flips: a mirrored 2 or 5 is
-not a digit any more, so flipping would change the label.
+images, no trip to the CPU. Optional elastic distortion (Simard et al., 2003: a smooth random
+displacement of every pixel, like a wobbly hand) and Gaussian noise on the pixels. No flips: a
+mirrored 2 or 5 is not a digit any more, so flipping would change the label.
 
 To train with augmentation through `mnist_lab.train.fit` unchanged, wrap the model:
 
@@ -36,6 +37,8 @@ class AugmentConfig:
     scale: tuple[float, float] = (0.9, 1.1)  # zoom factor range; > 1 makes the digit bigger
     noise_std: float = 0.0  # std of Gaussian noise added to every pixel afterwards
     seed: int = 0  # seeds `Augmented`'s generator
+    elastic_alpha: float = 0.0  # strength of the elastic distortion in pixels; 0 = off (try 34)
+    elastic_sigma: float = 4.0  # smoothness of the elastic field in pixels (Simard: 4)
 
     def __post_init__(self) -> None:
         if not 0 <= self.max_rotation <= 180:
@@ -49,10 +52,24 @@ class AugmentConfig:
             raise ValueError(f"scale must be (low, high) with 0 < low <= high, got {self.scale}")
         if self.noise_std < 0:
             raise ValueError(f"noise_std must be >= 0, got {self.noise_std}")
+        _check_elastic(self.elastic_alpha, self.elastic_sigma)
+
+
+def _check_elastic(alpha: float, sigma: float) -> None:
+    if not alpha >= 0:
+        raise ValueError(f"elastic alpha is a strength in pixels, >= 0 (e.g. 34), got {alpha}")
+    if not 0 < sigma <= SIDE:
+        raise ValueError(f"elastic sigma is a smoothing width in pixels, 0 < sigma <= {SIDE} "
+                         f"(e.g. 4), got {sigma}")
 
 
 def _as_images(x: torch.Tensor) -> torch.Tensor:
-    """x as (B, 1, 28, 28); accepts (B, 784), (B, 28, 28) or (B, 1, 28, 28)."""
+    """x as (B, 1, 28, 28); accepts (B, 784), (B, 28, 28) or (B, 1, 28, 28), floating point."""
+    if not x.is_floating_point():
+        raise ValueError(
+            f"images must be floating point, got {x.dtype}: scale uint8 pixels first "
+            f"(mnist_lab.data.scale)"
+        )
     if x.ndim == 2 and x.shape[1] == SIDE * SIDE:
         return x.view(-1, 1, SIDE, SIDE)
     if x.ndim == 3 and x.shape[1:] == (SIDE, SIDE):
@@ -75,6 +92,14 @@ def affine(
     shape.
     """
     pictures = _as_images(images)  # (B, 1, 28, 28)
+    grid = _affine_grid(pictures, angle, shift, scale)  # (B, 28, 28, 2)
+    return _sample(pictures, grid).view(images.shape)
+
+
+def _affine_grid(
+    pictures: torch.Tensor, angle: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor
+) -> torch.Tensor:
+    """The sampling grid (B, 28, 28, 2) of `affine` for pictures (B, 1, 28, 28)."""
     b = len(pictures)
     if angle.shape != (b,) or shift.shape != (b, 2) or scale.shape != (b,):
         raise ValueError(
@@ -93,26 +118,91 @@ def affine(
     theta = torch.stack([rows_x, rows_y], dim=1)  # (B, 2, 3)
     # translate after rotating: input = R⁻¹ (output − t)  →  last column −R⁻¹ t
     theta[:, :, 2] = torch.einsum("bij,bj->bi", theta[:, :, :2], move)
-    grid = F.affine_grid(theta, list(pictures.shape), align_corners=False)  # (B, 28, 28, 2)
-    out = F.grid_sample(pictures, grid, mode="bilinear", padding_mode="zeros",
-                        align_corners=False)
-    return out.view(images.shape)
+    return F.affine_grid(theta, list(pictures.shape), align_corners=False)  # (B, 28, 28, 2)
 
 
-def augment(
-    images: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator | None = None
-) -> torch.Tensor:
-    """A random rotation, shift and zoom for every image (and noise, if set) (lesson 12).
+def _sample(pictures: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
+    """Read pictures (B, 1, 28, 28) at grid (B, 28, 28, 2); outside the image is 0."""
+    return F.grid_sample(pictures, grid, mode="bilinear", padding_mode="zeros",
+                         align_corners=False)
 
-    The random numbers come from `generator` (which must live on the images' device), or from
-    torch's global generator when None. Returns images of the input's shape.
-    """
-    b, device = len(images), images.device
+
+def _check_generator(generator: torch.Generator | None, device: torch.device) -> None:
     if generator is not None and generator.device != device:
         raise ValueError(
             f"the generator is on {generator.device} but the images are on {device}: "
             f"create it with torch.Generator(device=images.device)"
         )
+
+
+def _blur_matrix(sigma: float, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """(28, 28) matrix G with G[i, j] = Gaussian(i − j), each row summing to 1 before the edges.
+
+    G @ image blurs the columns and image @ G.T the rows: a Gaussian blur with zero padding,
+    as two small matrix products instead of a convolution.
+    """
+    offsets = torch.arange(SIDE, dtype=dtype, device=device)
+    distance = offsets[:, None] - offsets[None, :]  # (28, 28), i − j
+    kernel = torch.exp(-0.5 * (distance / sigma) ** 2)  # (28, 28)
+    wide = torch.arange(-3 * SIDE, 3 * SIDE + 1, dtype=dtype, device=device)
+    full = torch.exp(-0.5 * (wide / sigma) ** 2)  # the whole Gaussian, for its sum
+    return kernel / full.sum()  # normalised like an untruncated kernel
+
+
+def elastic_field(
+    n: int,
+    alpha: float,
+    sigma: float,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
+    """n random smooth displacement fields (n, 28, 28, 2) in pixels, (right, down) (lesson 12).
+
+    Simard et al. (2003): every pixel gets a random displacement, uniform in [-1, 1) in x and in
+    y; a Gaussian blur of width `sigma` makes neighbours move together (a smooth wobble, not
+    noise); `alpha` scales the result. With the classic alpha 34, sigma 4 most pixels move by
+    about one pixel, smoothly varying across the digit.
+    """
+    _check_elastic(alpha, sigma)
+    raw = torch.rand(n, 2, SIDE, SIDE, generator=generator, device=device, dtype=dtype)
+    raw = 2 * raw - 1  # uniform in [-1, 1), (n, 2, 28, 28): channel 0 is x, channel 1 is y
+    # a 2-D Gaussian blur is two 1-D blurs, down the columns then along the rows
+    blur = _blur_matrix(sigma, dtype, raw.device)  # (28, 28)
+    smooth = blur @ raw @ blur.T  # (n, 2, 28, 28), zero padding at the edges like Simard
+    return alpha * smooth.permute(0, 2, 3, 1)  # (n, 28, 28, 2)
+
+
+def elastic(
+    images: torch.Tensor, alpha: float, sigma: float = 4.0,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Elastic distortion of every image, each with its own random field (lesson 12).
+
+    images (B, 784) | (B, 28, 28) | (B, 1, 28, 28), float, on any device; alpha in pixels
+    (0 leaves the images unchanged), sigma the field's smoothness in pixels. The random numbers
+    come from `generator` (on the images' device) or torch's global generator. Returns images
+    of the input's shape and dtype.
+    """
+    pictures = _as_images(images)  # (B, 1, 28, 28)
+    _check_generator(generator, pictures.device)
+    identity = torch.zeros(len(pictures), dtype=pictures.dtype, device=pictures.device)
+    grid = _affine_grid(pictures, identity, identity[:, None].expand(-1, 2), identity + 1)
+    field = elastic_field(len(pictures), alpha, sigma, generator, pictures.device,
+                          pictures.dtype)
+    return _sample(pictures, grid + 2 * field / SIDE).view(images.shape)
+
+
+def augment(
+    images: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """A random rotation, shift and zoom for every image (elastic and noise, if set) (lesson 12).
+
+    The random numbers come from `generator` (which must live on the images' device), or from
+    torch's global generator when None. Returns images of the input's shape.
+    """
+    b, device = len(images), images.device
+    _check_generator(generator, device)
 
     def uniform(*shape: int) -> torch.Tensor:  # in [-1, 1)
         return 2 * torch.rand(*shape, generator=generator, device=device) - 1
@@ -123,7 +213,13 @@ def augment(
     # zoom drawn uniformly on a log scale, so 0.9 and 1/0.9 are equally likely
     log_low, log_high = math.log(low), math.log(high)
     scale = torch.exp(log_low + (log_high - log_low) * (uniform(b) + 1) / 2)
-    out = affine(images, angle, shift, scale)
+    pictures = _as_images(images)  # (B, 1, 28, 28)
+    grid = _affine_grid(pictures, angle, shift, scale)  # (B, 28, 28, 2), in -1..1 units
+    if cfg.elastic_alpha > 0:  # wobble where each output pixel reads from; one grid_sample
+        field = elastic_field(b, cfg.elastic_alpha, cfg.elastic_sigma, generator, device,
+                              pictures.dtype)
+        grid = grid + 2 * field / SIDE  # pixels → -1..1 units
+    out = _sample(pictures, grid).view(images.shape)
     if cfg.noise_std > 0:
         noise = torch.randn(out.shape, generator=generator, device=device, dtype=out.dtype)
         out = out + cfg.noise_std * noise
