@@ -228,7 +228,7 @@ def fit(
     for callback in callbacks:
         callback.on_train_begin(state)
     bar = progress(range(1, config.epochs + 1), desc="epochs", enabled=config.progress)
-    with _flush_denormals(device):
+    with flush_denormals(device):
         for epoch in bar:
             state.epoch = epoch
             start = time.perf_counter()
@@ -376,7 +376,7 @@ def _postfix(history: History) -> dict[str, str]:
 
 
 @contextmanager
-def _flush_denormals(device: torch.device) -> Iterator[None]:
+def flush_denormals(device: torch.device) -> Iterator[None]:
     """Treat denormal floats as zero while training on the CPU.
 
     Adam's running averages decay towards zero through denormal numbers (below ~1e-38), which
