@@ -5,3 +5,4 @@ import os
 # Set before nbval starts any kernel; kernels inherit the environment.
 os.environ.setdefault("MNIST_LAB_PROGRESS", "0")
 os.environ.setdefault("PYTHONHASHSEED", "0")
+os.environ.setdefault("MNIST_LAB_WIDGETS", "static")  # explorers show figures, not widget models

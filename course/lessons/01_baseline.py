@@ -34,7 +34,7 @@ import time
 import torch
 from matplotlib.figure import Figure  # for the lesson's own small figures
 
-from mnist_lab import fastpath, metrics, plots
+from mnist_lab import fastpath, metrics, plots, widgets
 from mnist_lab.book import BOOK_ROWS, load_book_data, train_autograd, train_book_row
 from mnist_lab.data import one_hot
 from mnist_lab.device import get_device, seed_everything
@@ -366,6 +366,20 @@ plots.plot_outputs(record, label=4)
 unsure = (outputs.max(1).values < 0.5).float().mean().item()
 print(f"test images whose largest output is below 0.5: {unsure:.0%}")
 assert 0.15 < unsure < 0.4
+
+# %% [markdown]
+# Record 19 is one image of 10,000. The **prediction explorer** below shows any of them in the
+# same way: the digit, its ten outputs as bars (the true label's bar in orange) and the verdict.
+# Drag the slider to pick a test image. Press "show mistakes only" and the slider steps through
+# just the images the network gets wrong. Look for the hesitant ones, where two bars are about
+# equally tall. (Where the notebook cannot show widgets, as in the static course pages, you see
+# the explorer's first picture, record 19.)
+
+# %%
+explorer = widgets.prediction_explorer(run.model, data.x_test, data.y_test, index=19)
+assert explorer.label == 4 and explorer.prediction == 4  # the same network, the same answer
+assert len(explorer.mistakes) == round((1 - accuracy) * len(data.y_test))
+explorer
 
 # %% [markdown]
 # ## 6 · Test accuracy and mistakes

@@ -38,7 +38,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure  # for the lesson's own small figures
 
-from mnist_lab import metrics, plots
+from mnist_lab import metrics, plots, widgets
 from mnist_lab.book import BOOK_ROWS, TOLERANCE, load_book_data, reproduce_book_table
 from mnist_lab.device import get_device
 from mnist_lab.models import MLP, MLPConfig
@@ -124,7 +124,7 @@ assert runs["combined"].accuracy > runs["baseline"].accuracy + 8
 # %% [markdown]
 # The combined network is no better than the best single fix. Once the gradients flow well and
 # each weight gets a sensible step, this network, trained this way, has reached what it can do.
-# The remaining 3% needs different ingredients, which section 4 lists.
+# The remaining 3% needs different ingredients, which section 5 lists.
 #
 # How long did each row take? Left: our time per row. Right: the same on a log scale, beside the
 # book's code on the same machine.
@@ -378,7 +378,34 @@ def test_combined_config_on_images_and_large_weights(combined_config):
 # # END QUESTION
 
 # %% [markdown]
-# ## 4 · How far can a simple network go, and what comes next
+# ## 4 · Try it yourself: the experiment panel
+#
+# The table changed one thing at a time. The panel below lets you pick any combination yourself:
+# the loss, the hidden activation, the optimiser, the normalisation, the learning rate (on a log
+# scale) and the number of epochs. Press **Train** and watch the loss curve and the validation
+# accuracy grow epoch by epoch; **Stop** ends a run early. Every run is added to the table under
+# the chart, so you can compare them. Choosing an optimiser sets its usual learning rate; move the
+# slider from there.
+#
+# To be quick, the panel does not use the book's protocol. It trains a 784→100→10 network on
+# 5,000 training images in mini-batches of 128 (lesson 08 explains mini-batches) and scores it on
+# 2,000 validation images, so a run takes a few seconds and the accuracies are lower than in the
+# table. Some things to try:
+# - the baseline (MSE, sigmoid, SGD, no norm) against BCE with everything else the same;
+# - SGD with learning rates from 0.01 to 1: where does it stop learning, where does it diverge?
+# - Adam at 1e-3 against Adam at 1e-1;
+# - LayerNorm on and off with sigmoid hidden units.
+#
+# (Where the notebook cannot show widgets, as in the static course pages, you see the panel's
+# empty chart: nothing trains until you press Train.)
+
+# %%
+panel = widgets.experiment_panel()
+assert not panel.runs  # nothing has trained yet
+panel
+
+# %% [markdown]
+# ## 5 · How far can a simple network go, and what comes next
 #
 # The book stops at 97%, and says that better scores need a more elaborate network. That is
 # half the story. The same 784→200→10 network can do better with a better training *procedure*,

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure  # for the lesson's own small figures
 
-from mnist_lab import plots
+from mnist_lab import plots, widgets
 from mnist_lab.data import Splits, load_splits, stratified_subset
 from mnist_lab.device import seed_everything
 from mnist_lab.losses import make_loss
@@ -122,6 +122,18 @@ fig
 # by a factor, typically 2 to 5. In `mnist_lab` that is
 # `ScheduleConfig(plateau_patience=0, plateau_factor=0.2)`: divide by 5 after each epoch without a
 # new best. Its curve appears in section 2, after the run.
+#
+# To get a feel for the parameters, try the **schedule preview** below. Pick a schedule from the
+# list, then move its sliders: the warm-up length, the step schedule's two milestones and its
+# factor `gamma`, the floor of cosine and linear (`min lr ×`), one-cycle's peak and the length of a
+# cyclic schedule's cycle. The curve is `lr_at` for every step of the runs in section 2. (Where the
+# notebook cannot show widgets, you see its first picture: warm-up + cosine.)
+
+# %%
+preview = widgets.schedule_preview(SCHEDULES["warm-up + cosine"], base_lr=BASE_LR, epochs=EPOCHS,
+                                   steps_per_epoch=STEPS_PER_EPOCH)
+assert np.allclose(preview.curve(), curves["warm-up + cosine"])  # the same lr_at as above
+preview
 
 # %% [raw]
 # # BEGIN QUESTION
