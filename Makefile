@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXTRAS ?= lab,test,course
 
-.PHONY: help setup data run test unit notebooks lab lessons bench lint clean
+.PHONY: help setup data run test unit notebooks lab lessons site bench lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -24,7 +24,7 @@ setup: $(STAMP)  ## create .venv and install the pinned set (constraints.txt)
 data: setup  ## fetch and verify MNIST (and Fashion-MNIST where it can be had)
 	@$(BIN)/mnist-lab data
 
-run: data  ## set up, then run the main job (execute the course, print the results table)
+run: data  ## set up, then run the main job (execute the course, print the results, build the site)
 	$(BIN)/mnist-lab run
 
 test: data  ## set up, then run every test: unit tests and nbval over lessons/
@@ -32,6 +32,9 @@ test: data  ## set up, then run every test: unit tests and nbval over lessons/
 
 unit: setup  ## unit tests only (fast)
 	$(BIN)/pytest tests -m "not slow"
+
+site: setup  ## the course site from the committed lessons/ into build/site (open index.html)
+	$(BIN)/mnist-lab site
 
 lab: data  ## open JupyterLab on the course
 	$(BIN)/jupyter lab lessons

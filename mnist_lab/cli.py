@@ -4,6 +4,7 @@
   mnist-lab data [--fashion] [--root DIR] fetch and verify; print each file's source and sha256
   mnist-lab reproduce [--rows ...]        the book's table with the book's protocol
   mnist-lab run                           the main job: execute every lesson, print the results
+  mnist-lab site [LESSONS] [--out DIR]    the course site (static HTML) of the lesson notebooks
   mnist-lab grade SUBMISSIONS --out DIR   grade a class's notebooks (instructors)
 """
 
@@ -61,6 +62,13 @@ def _run(args: argparse.Namespace) -> int:
     return run_main()
 
 
+def _site(args: argparse.Namespace) -> int:
+    from mnist_lab.site import LESSONS, SITE
+    from mnist_lab.site import main as site_main
+
+    return site_main([str(args.lessons or LESSONS), str(args.out or SITE)])
+
+
 def _grade(args: argparse.Namespace) -> int:
     from mnist_lab.grading import run_grade
 
@@ -85,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.set_defaults(func=_reproduce)
     sub.add_parser("run", help="the main job: execute every lesson, print the results table"
                    ).set_defaults(func=_run)
+    site = sub.add_parser("site", help="build the course site (static HTML) from the notebooks")
+    site.add_argument("lessons", nargs="?", default=None,
+                      help="folder of NN_*.ipynb notebooks (default: the course's lessons/)")
+    site.add_argument("--out", default=None, help="where to write it (default: build/site)")
+    site.set_defaults(func=_site)
     grade = sub.add_parser("grade", help="grade a folder of student submissions")
     add_grade_arguments(grade)
     grade.set_defaults(func=_grade)

@@ -1,4 +1,4 @@
-"""The main job (`make run`): execute every lesson headless, then print the course's results."""
+"""The main job (`make run`): execute every lesson headless, print the results, build the site."""
 
 from __future__ import annotations
 
@@ -28,13 +28,15 @@ def execute_lessons(lessons: Path = REPO / "lessons", out: Path = REPO / "build"
     """Execute each lessons/NN_*.ipynb into `out` in course order; one failure stops nothing."""
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("MNIST_LAB_PROGRESS", "0")  # progress bars would only clutter the files
+    # Widgets need a live kernel; the executed files (and the course site) get static figures.
+    env = {**os.environ, "MNIST_LAB_WIDGETS": "static"}
     runs = []
     for path in sorted(lessons.glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         start, error = time.perf_counter(), None
         try:
             NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                           resources={"metadata": {"path": str(path.parent)}}).execute()
+                           resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
         except CellExecutionError as exc:
             error = str(exc).strip().splitlines()[-1][:200]
         runs.append(LessonRun(path.stem, time.perf_counter() - start, error))
@@ -57,4 +59,11 @@ def main() -> int:
     failed = sum(r.error is not None for r in runs)
     total = sum(r.seconds for r in runs)
     print(f"  {'total':<32} {total:6.1f} s  ({len(runs) - failed} ok, {failed} failed)")
+    # The course site from the notebooks just executed, so it shows what this code produces.
+    from mnist_lab.site import SITE, build_site
+
+    start = time.perf_counter()
+    pages = build_site(REPO / "build" / "lessons", SITE)
+    print(f"Course site: {len(pages) - 1} lessons in {time.perf_counter() - start:.1f} s, "
+          f"open {pages[0].relative_to(REPO)}", flush=True)
     return 1 if failed else 0
