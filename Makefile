@@ -44,6 +44,7 @@ bench: data  ## speed benchmarks (print ratios measured in one run)
 	$(PY) benchmarks/bench_minibatch.py
 	$(PY) benchmarks/bench_lessons.py
 	$(PY) benchmarks/bench_grading.py
+	$(PY) benchmarks/bench_ensemble.py
 
 lint: setup  ## ruff over the package, tests, benchmarks and notebooks
 	$(BIN)/ruff check .
