@@ -24,6 +24,8 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 
+from mnist_lab.runner import KERNEL_ARGS
+
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "course" / "lessons"
 LESSONS = REPO / "lessons"
@@ -95,8 +97,10 @@ def execute(nb: nbformat.NotebookNode, path: Path, timeout: int = 300) -> float:
     os.environ.update(QUIET_ENV)
     try:
         start = time.perf_counter()
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                                extra_arguments=KERNEL_ARGS,
+                                resources={"metadata": {"path": str(path.parent)}})
+        client.execute()
         seconds = time.perf_counter() - start
     finally:
         for k, v in env_before.items():

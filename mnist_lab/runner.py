@@ -12,6 +12,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 REPO = Path(__file__).resolve().parents[1]
+# Kernels log only errors: ipykernel warns on every start that its local TCP link is unencrypted.
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ def execute_lessons(lessons: Path = REPO / "lessons", out: Path = REPO / "build"
         nb = nbformat.read(path, as_version=4)
         start, error = time.perf_counter(), None
         try:
-            NotebookClient(nb, timeout=timeout, kernel_name="python3",
+            NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=KERNEL_ARGS,
                            resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
         except CellExecutionError as exc:
             error = str(exc).strip().splitlines()[-1][:200]
