@@ -34,7 +34,16 @@ from mnist_lab.losses import make_loss
 from mnist_lab.metrics import EVAL_BATCH_SIZE, model_outputs, predict_proba
 from mnist_lab.optim import make_optimizer
 from mnist_lab.schedules import lr_at
-from mnist_lab.train import Callback, TrainConfig, TrainState, flush_denormals
+from mnist_lab.train import (
+    Callback,
+    TrainConfig,
+    TrainingDiverged,
+    TrainState,
+    check_xy,
+    flush_denormals,
+    num_outputs,
+    split_data,
+)
 
 # ---- combining predictions -------------------------------------------------------------------
 
@@ -247,13 +256,14 @@ def train_stacked(
     models = list(models)
     for model in models:
         model.to(device).train()
-    x, y = _train_pair(data, device)
+    (x, y), _ = split_data(data, device)  # the same input checks as fit
+    check_xy(x, y, "train")
     params = stack_parameters(models)
     template = copy.deepcopy(models[0]).to("meta")  # structure only; weights come from params
-    loss_fn = make_loss(config.loss, config.class_weights, _num_outputs(models[0], x))
+    loss_fn = make_loss(config.loss, config.class_weights, num_outputs(models[0], x))
     optimizer = make_optimizer(params.values(), config.optim)  # elementwise: K independent runs
     total_steps = config.epochs * math.ceil(len(x) / config.batch_size)
-    step = 0
+    step, loss_sum = 0, torch.zeros((), device=device)
     with flush_denormals(device):
         for _ in range(config.epochs):
             for idx in minibatches(len(x), config.batch_size, shuffle=config.shuffle,
@@ -269,13 +279,22 @@ def train_stacked(
                 loss.backward()
                 optimizer.step()
                 step += 1
-    if not bool(torch.isfinite(loss)):
-        raise RuntimeError(
-            f"stacked training diverged: a member's loss became {loss.item()}; try a lower "
-            "learning rate, or fit() the members one by one to see which one"
-        )
+                loss_sum += loss.detach()  # stays on the device: no host sync per step
+                if step % config.check_every == 0 or step == total_steps:
+                    _check_finite(loss_sum, step)  # one host sync every check_every steps
+                    loss_sum.zero_()
     unstack_parameters(params, models)
     return models
+
+
+def _check_finite(loss_sum: torch.Tensor, step: int) -> None:
+    """Stop at the first check after a NaN/inf loss instead of training on through it."""
+    if not bool(torch.isfinite(loss_sum)):
+        raise TrainingDiverged(
+            f"stacked training diverged by step {step}: a member's loss became "
+            f"{float(loss_sum)}; try a lower learning rate, or fit() the members one by one to "
+            "see which one (fit's error lists the likely causes)"
+        )
 
 
 def _check_stacked_config(config: TrainConfig) -> None:
@@ -293,20 +312,3 @@ def _check_stacked_config(config: TrainConfig) -> None:
             f"train_stacked does not support {', '.join(set_)}: train those models one by one "
             "with mnist_lab.train.fit"
         )
-
-
-def _train_pair(data: Any, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    train = data if isinstance(data, tuple) else getattr(data, "train", None)
-    if train is None or len(train) != 2:
-        raise TypeError("data must be a Splits with a .train (x, y) pair, or an (x, y) pair")
-    x, y = (t.to(device) for t in train)
-    if not x.is_floating_point() or y.dtype != torch.int64 or len(x) != len(y) or len(x) == 0:
-        raise TypeError(
-            f"need float inputs and as many int64 labels, got x {x.dtype} {tuple(x.shape)} and "
-            f"y {y.dtype} {tuple(y.shape)}; scale pixels with data.scale"
-        )
-    return x, y
-
-
-def _num_outputs(model: nn.Module, x: torch.Tensor) -> int:
-    return model_outputs(model, x[:1]).shape[1]

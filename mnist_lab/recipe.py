@@ -21,6 +21,7 @@ from mnist_lab.data import minibatches
 from mnist_lab.device import seed_everything
 from mnist_lab.losses import LOSSES, make_loss
 from mnist_lab.optim import OptimConfig, make_optimizer
+from mnist_lab.train import num_outputs
 
 # ---- 1 · the initial loss -------------------------------------------------------------------
 
@@ -155,7 +156,7 @@ def lr_range_test(
                          f"{len(x)} inputs, {len(y)} labels, batch_size {cfg.batch_size}")
     generator = seed_everything(cfg.seed)
     optimizer = make_optimizer(model.parameters(), cfg.optim)
-    loss_fn = make_loss(cfg.loss, num_classes=_num_outputs(model, x))
+    loss_fn = make_loss(cfg.loss, num_classes=num_outputs(model, x))
     model.train()
     lrs: list[float] = []
     losses: list[float] = []
@@ -208,8 +209,3 @@ def suggest_lr(result: RangeTestResult, beta: float = 0.9) -> float:
         raise ValueError("the loss never fell during the range test: lower lr_min or add steps")
     slope = np.gradient(smooth[: lowest + 1], np.log(result.lrs[: lowest + 1]))
     return float(result.lrs[int(np.argmin(slope))])
-
-
-def _num_outputs(model: nn.Module, x: torch.Tensor) -> int:
-    with torch.no_grad():
-        return model(x[:1]).shape[1]

@@ -210,7 +210,7 @@ def fit(
     device = get_device(config.device)
     generator = seed_everything(config.seed)  # a CPU generator for the batch order
     model.to(device)
-    (x, y), val = _split(data, device)
+    (x, y), val = split_data(data, device)
     num_classes = _check_setup(model, x, y, val, config)
     loss_fn = make_loss(config.loss, config.class_weights, num_classes)
     optim_cfg = config.optim
@@ -261,8 +261,8 @@ def fit(
 # ---- fit's helpers ----
 
 
-def _split(data: Any, device: torch.device) -> tuple[tuple, tuple | None]:
-    """(x, y) for training and (x, y) or None for validation, on `device`."""
+def split_data(data: Any, device: torch.device) -> tuple[tuple, tuple | None]:
+    """(x, y) for training and (x, y) or None for validation, on `device` (lesson 07)."""
     train, val = (data, None) if isinstance(data, tuple) else (data.train, data.val)
     if train is None or len(train) != 2:
         raise TypeError("data must be a Splits with a .train (x, y) pair, or an (x, y) pair")
@@ -271,7 +271,8 @@ def _split(data: Any, device: torch.device) -> tuple[tuple, tuple | None]:
     return train, val
 
 
-def _check_xy(x: torch.Tensor, y: torch.Tensor, split: str) -> None:
+def check_xy(x: torch.Tensor, y: torch.Tensor, split: str) -> None:
+    """Raise a clear error unless x is float and y holds as many int64 labels (lesson 07)."""
     if not x.is_floating_point():
         raise TypeError(f"{split} x is {x.dtype}; scale pixels to float first (data.scale)")
     if y.dtype != torch.int64 or y.ndim != 1:
@@ -287,9 +288,9 @@ def _check_setup(model: nn.Module, x, y, val, config: TrainConfig) -> int:
     """Raise clear errors for mistakes that would otherwise fail deep in torch, or silently.
 
     Returns the number of classes (the model's output width)."""
-    _check_xy(x, y, "train")
+    check_xy(x, y, "train")
     if val is not None:
-        _check_xy(*val, "val")
+        check_xy(*val, "val")
     watches_val = (
         config.early_stopping is not None
         or config.restore_best
@@ -300,7 +301,7 @@ def _check_setup(model: nn.Module, x, y, val, config: TrainConfig) -> int:
             "early_stopping, restore_best and plateau_patience watch the validation split, and "
             "data has none: use mnist_lab.data.load_splits(val_size=10_000)"
         )
-    n_out = _num_outputs(model, x)
+    n_out = num_outputs(model, x)
     if int(y.min()) < 0 or int(y.max()) >= n_out:
         raise ValueError(f"labels must be in 0..{n_out - 1} for a model with {n_out} outputs")
     out_act = getattr(getattr(model, "cfg", None), "output_activation", None)
@@ -318,7 +319,7 @@ def _check_setup(model: nn.Module, x, y, val, config: TrainConfig) -> int:
     return n_out
 
 
-def _num_outputs(model: nn.Module, x: torch.Tensor) -> int:
+def num_outputs(model: nn.Module, x: torch.Tensor) -> int:
     """Number of classes the model predicts: the width of its output for one sample."""
     return model_outputs(model, x[:1]).shape[1]
 

@@ -10,7 +10,7 @@ from mnist_lab.metrics import predict, predict_proba
 from mnist_lab.models import MLP, MLPConfig
 from mnist_lab.optim import OptimConfig
 from mnist_lab.schedules import ScheduleConfig
-from mnist_lab.train import Callback, TrainConfig, fit
+from mnist_lab.train import Callback, TrainConfig, TrainingDiverged, fit
 
 NET = MLPConfig(sizes=(20, 16, 3), hidden_activation="relu", output_activation="none")
 
@@ -166,6 +166,21 @@ def test_train_stacked_rejects_per_model_gradient_clipping(data):
     cfg = config(optim=OptimConfig(clip_grad_norm=5.0))
     with pytest.raises(ValueError, match="clip_grad_norm"):
         ensemble.train_stacked([make_model(0), make_model(1)], data, cfg)
+
+
+def test_train_stacked_stops_with_training_diverged_soon_after_a_nan_loss(data):
+    x, y = data
+    bad = x.clone()
+    bad[0, 0] = float("nan")  # one poisoned pixel: every member's loss turns NaN
+    cfg = config(epochs=20, check_every=2, shuffle=False)  # the bad image is in step 1
+    with pytest.raises(TrainingDiverged, match="by step 2"):
+        ensemble.train_stacked([make_model(0), make_model(1)], (bad, y), cfg)
+
+
+def test_train_stacked_rejects_integer_pixels_like_fit(data):
+    x, y = data
+    with pytest.raises(TypeError, match="scale pixels"):
+        ensemble.train_stacked([make_model(0), make_model(1)], ((x * 255).byte(), y), config())
 
 
 # ---- snapshots and EMA ----
