@@ -186,3 +186,21 @@ def plot_comparison(
     ax.set_xticks(positions, names, rotation=20)
     ax.set_ylabel(ylabel)
     return fig
+
+
+def grouped_bars(ax: Axes, series: Mapping[str, Any], labels: Sequence[Any],
+                 value_fmt: str | None = None) -> None:
+    """Side-by-side bars on `ax`: one group per label, one coloured bar per series, with a legend
+    entry each (lessons 00, 12, 17). series: name → one value per label; value_fmt such as
+    "%.3f" writes each bar's value above it."""
+    positions = np.arange(len(labels))
+    width = 0.8 / len(series)  # the group fills 80% of the space between labels
+    for k, (name, values) in enumerate(series.items()):
+        values = _numpy(values)
+        if len(values) != len(labels):
+            raise ValueError(f"series {name!r} has {len(values)} values for {len(labels)} labels")
+        offset = (k - (len(series) - 1) / 2) * width  # centre the group on its label
+        bars = ax.bar(positions + offset, values, width, label=name)
+        if value_fmt is not None:
+            ax.bar_label(bars, fmt=value_fmt, fontsize=7)
+    ax.set_xticks(positions, [str(label) for label in labels])

@@ -7,6 +7,7 @@ import torch
 from matplotlib.figure import Figure
 
 from mnist_lab.plots import (
+    grouped_bars,
     plot_comparison,
     plot_confusion,
     plot_curves,
@@ -121,3 +122,20 @@ def test_plots_leave_pyplot_alone(history):
     plot_curves(history)
     plot_outputs(torch.zeros(10))
     assert plt.get_fignums() == []
+
+
+def test_grouped_bars_draws_one_bar_per_series_and_label_centred_on_each_label():
+    fig = Figure()
+    ax = fig.subplots()
+    grouped_bars(ax, {"a": [1.0, 2.0, 3.0], "b": torch.tensor([4.0, 5.0, 6.0])}, [7, 8, 9])
+    heights = [p.get_height() for p in ax.patches]
+    centres = [p.get_x() + p.get_width() / 2 for p in ax.patches]
+    assert heights == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    assert centres == pytest.approx([-0.2, 0.8, 1.8, 0.2, 1.2, 2.2])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["7", "8", "9"]
+
+
+def test_grouped_bars_rejects_a_series_of_the_wrong_length():
+    ax = Figure().subplots()
+    with pytest.raises(ValueError, match="2 values for 3 labels"):
+        grouped_bars(ax, {"a": [1.0, 2.0]}, ["x", "y", "z"])

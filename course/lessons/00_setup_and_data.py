@@ -157,11 +157,9 @@ def plot_shares(train_share, test_share):
     """Each digit's share of the two splits, side by side."""
     fig = Figure(figsize=(9, 3.5), layout="constrained")
     ax = fig.subplots()
-    digits = np.arange(10)
-    ax.bar(digits - 0.2, train_share, width=0.4, label="train (60,000)")
-    ax.bar(digits + 0.2, test_share, width=0.4, label="test (10,000)")
+    plots.grouped_bars(ax, {"train (60,000)": train_share, "test (10,000)": test_share},
+                       range(10))
     ax.axhline(10, color="gray", linestyle="--", linewidth=1, label="perfect balance (10%)")
-    ax.set_xticks(digits)
     ax.set_xlabel("digit")
     ax.set_ylabel("share of the split (%)")
     ax.set_ylim(0, 14)

@@ -44,7 +44,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure  # for the lesson's own small figures
 
-from mnist_lab import metrics, widgets
+from mnist_lab import metrics, plots, widgets
 from mnist_lab.augment import AugmentConfig, Augmented, augment, elastic
 from mnist_lab.data import Splits, load_splits, stratified_subset
 from mnist_lab.device import get_device, seed_everything
@@ -623,9 +623,7 @@ gaps = train_accs - val_accs
 fig = Figure(figsize=(10, 4.5), layout="constrained")
 ax_acc, ax_gap = fig.subplots(1, 2, width_ratios=(2, 1))
 positions = np.arange(len(names))
-for offset, values, label in ((-0.2, train_accs, "train"), (0.2, val_accs, "validation")):
-    bars = ax_acc.bar(positions + offset, values, 0.4, label=label)
-    ax_acc.bar_label(bars, fmt="%.3f", fontsize=7)
+plots.grouped_bars(ax_acc, {"train": train_accs, "validation": val_accs}, names, "%.3f")
 ax_acc.set_ylim(0.8, 1.02)
 ax_acc.set_xticks(positions, names, rotation=30, ha="right")
 ax_acc.set_ylabel("accuracy")

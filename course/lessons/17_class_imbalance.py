@@ -382,13 +382,9 @@ def plot_recalls(recalls):
     """Grouped bars: the recall of every digit, one colour per method."""
     fig = Figure(figsize=(12, 4), layout="constrained")
     ax = fig.subplots()
-    width = 0.8 / len(recalls)
-    for k, (name, r) in enumerate(recalls.items()):
-        ax.bar(np.arange(10) + (k - (len(recalls) - 1) / 2) * width, r.cpu().numpy(), width,
-               label=name)
+    plots.grouped_bars(ax, recalls, DIGITS)
     for d in RARE_DIGITS:
         ax.axvspan(d - 0.45, d + 0.45, color="grey", alpha=0.12)
-    ax.set_xticks(DIGITS)
     ax.set_xlabel("digit (grey: rare in training)")
     ax.set_ylabel("recall on the validation set")
     ax.set_ylim(0, 1.05)
