@@ -53,4 +53,4 @@ clean:  ## remove build outputs (keeps .venv and the data cache)
 	rm -rf build .pytest_cache
 
 lessons: setup  ## regenerate lessons/ and course/solutions/ from course/lessons/*.py (and execute them)
-	MNIST_LAB_PROGRESS=0 $(PY) -m mnist_lab.authoring
+	MNIST_LAB_PROGRESS=0 $(PY) -m mnist_lab.course.authoring

@@ -26,7 +26,7 @@ if __name__ == "__main__":
             (subs / f"student{i:02d}").mkdir(parents=True)
             shutil.copy(SOLVED, subs / f"student{i:02d}" / SOLVED.name)
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "mnist_lab.cli", "grade", str(subs),
+        done = subprocess.run([sys.executable, "-m", "mnist_lab.course.cli", "grade", str(subs),
                                "--out", str(Path(tmp) / "out"), "--lesson", "01"],
                               capture_output=True, text=True)
         seconds = time.perf_counter() - start

@@ -7,7 +7,7 @@ The course promises each lesson runs in about a minute on a laptop CPU; this is 
 
 import sys
 
-from mnist_lab.runner import execute_lessons
+from mnist_lab.course.runner import execute_lessons
 
 if __name__ == "__main__":
     runs = execute_lessons()

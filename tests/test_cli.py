@@ -2,7 +2,7 @@
 
 import pytest
 
-from mnist_lab.cli import build_parser, main
+from mnist_lab.course.cli import build_parser, main
 
 
 def test_every_documented_subcommand_exists():

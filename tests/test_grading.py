@@ -1,4 +1,4 @@
-"""Class grading (mnist_lab.grading, mnist_lab.sandbox) on a tiny fixture lesson.
+"""Class grading (mnist_lab.course.grading, mnist_lab.course.sandbox) on a tiny fixture lesson.
 
 tests/fixtures/grading/ holds two tiny lessons (90_fixture: two exercises, public and hidden
 tests; 91_fixture: one) and synthetic students: correct, partly correct, wrong, crashing, looping,
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from mnist_lab import grading
-from mnist_lab.grading import (
+from mnist_lab.course import grading
+from mnist_lab.course.grading import (
     COLUMNS,
     GradeConfig,
     Lesson,
@@ -29,7 +29,7 @@ from mnist_lab.grading import (
     summarize,
     write_outputs,
 )
-from mnist_lab.sandbox import Limits, _sign, _verify
+from mnist_lab.course.sandbox import Limits, _sign, _verify
 
 FIXTURES = Path(__file__).parent / "fixtures" / "grading"
 LIMITS = Limits(timeout=6.0, memory_gb=3.0)  # short: a looping student costs 6 s

@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from mnist_lab import authoring
+from mnist_lab.course import authoring
 
 
 def test_lessons_and_solutions_are_up_to_date_with_their_sources():

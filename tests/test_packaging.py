@@ -55,7 +55,7 @@ def test_torch_is_pinned_to_the_cpu_friendly_release():
 
 
 def test_console_script_points_at_the_cli():
-    assert _pyproject()["project"]["scripts"]["mnist-lab"] == "mnist_lab.cli:main"
+    assert _pyproject()["project"]["scripts"]["mnist-lab"] == "mnist_lab.course.cli:main"
 
 
 def test_no_required_module_imports_torchvision():
@@ -69,3 +69,17 @@ def test_no_required_module_imports_torchvision():
             else:
                 continue
             assert not any(n.split(".")[0] == "torchvision" for n in names), path.name
+
+
+def test_the_library_never_imports_the_course_tooling():
+    for path in (ROOT / "mnist_lab").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            assert not any(n.startswith("mnist_lab.course") for n in names), (
+                f"{path.name} imports the course tooling; the library must work without it")

@@ -1,4 +1,4 @@
-"""The course site (mnist_lab.site): syllabus, navigation, figures, and no solutions on show."""
+"""The course site (mnist_lab.course.site): syllabus, navigation, figures, no solutions shown."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from mnist_lab import site
+from mnist_lab.course import site
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "course" / "solutions"
@@ -167,7 +167,7 @@ def test_build_site_without_notebooks_says_what_to_do(tmp_path):
 
 
 def test_cli_site_reports_a_missing_lessons_folder_without_traceback(tmp_path, capsys):
-    from mnist_lab.cli import main
+    from mnist_lab.course.cli import main
 
     assert main(["site", str(tmp_path), "--out", str(tmp_path / "site")]) == 1
     assert "no lesson notebooks" in capsys.readouterr().err

@@ -22,7 +22,8 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.filters import markdown2html
 
-REPO = Path(__file__).resolve().parents[1]
+from mnist_lab.course.paths import REPO
+
 LESSONS = REPO / "lessons"
 SITE = REPO / "build" / "site"
 LESSON_GLOB = "[0-9][0-9]_*.ipynb"
@@ -226,7 +227,7 @@ def build_site(lessons: Path = LESSONS, out: Path = SITE) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m mnist_lab.site [LESSONS [OUT]]`: build the site; print where it is."""
+    """`python -m mnist_lab.course.site [LESSONS [OUT]]`: build the site; print where it is."""
     args = sys.argv[1:] if argv is None else argv
     lessons = Path(args[0]) if args else LESSONS
     out = Path(args[1]) if len(args) > 1 else SITE

@@ -11,7 +11,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-REPO = Path(__file__).resolve().parents[1]
+from mnist_lab.course.paths import REPO
+
 # Kernels log only errors: ipykernel warns on every start that its local TCP link is unencrypted.
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
@@ -62,7 +63,7 @@ def main() -> int:
     total = sum(r.seconds for r in runs)
     print(f"  {'total':<32} {total:6.1f} s  ({len(runs) - failed} ok, {failed} failed)")
     # The course site from the notebooks just executed, so it shows what this code produces.
-    from mnist_lab.site import SITE, build_site
+    from mnist_lab.course.site import SITE, build_site
 
     start = time.perf_counter()
     pages = build_site(REPO / "build" / "lessons", SITE)

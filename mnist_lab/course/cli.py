@@ -57,20 +57,20 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from mnist_lab.runner import main as run_main
+    from mnist_lab.course.runner import main as run_main
 
     return run_main()
 
 
 def _site(args: argparse.Namespace) -> int:
-    from mnist_lab.site import LESSONS, SITE
-    from mnist_lab.site import main as site_main
+    from mnist_lab.course.site import LESSONS, SITE
+    from mnist_lab.course.site import main as site_main
 
     return site_main([str(args.lessons or LESSONS), str(args.out or SITE)])
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from mnist_lab.grading import run_grade
+    from mnist_lab.course.grading import run_grade
 
     return run_grade(args)
 
@@ -78,7 +78,7 @@ def _grade(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `mnist-lab` and its subcommands."""
     from mnist_lab.book import add_reproduce_arguments
-    from mnist_lab.grading import add_grade_arguments
+    from mnist_lab.course.grading import add_grade_arguments
 
     parser = argparse.ArgumentParser(prog="mnist-lab", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -1,6 +1,6 @@
 """Run one submission's code and a lesson's tests in a separate, limited process (grading).
 
-`mnist-lab grade` (mnist_lab.grading) grades each submission in a `Sandbox`: a server process
+`mnist-lab grade` (mnist_lab.course.grading) grades each submission in a `Sandbox`: a server process
 that imported torch (and the lessons' other imports) once, then forks one grading process per
 job, so a fresh process costs a fraction of a second instead of seconds of imports. The grading
 process
@@ -72,7 +72,7 @@ _SAFE_ENV = {
 }
 # `python -I` ignores PYTHONPATH and the current folder: the server gets the parent's sys.path.
 _SERVER = ("import json, sys; sys.path[:] = json.loads(sys.argv[3]); "
-           "from mnist_lab.sandbox import _server_main; _server_main()")
+           "from mnist_lab.course.sandbox import _server_main; _server_main()")
 
 
 @dataclass(frozen=True)
@@ -349,7 +349,7 @@ def _server_main() -> None:
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(address)  # before the slow imports: early requests wait in the backlog
     listener.listen(64)
-    for name in ["torch", "mnist_lab.checks", "mnist_lab.sandbox", *preload]:
+    for name in ["torch", "mnist_lab.checks", "mnist_lab.course.sandbox", *preload]:
         with contextlib.suppress(Exception):  # the student's own import will say what failed
             importlib.import_module(name)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # monitors are reaped automatically

@@ -2,7 +2,7 @@
 
 SUBMISSIONS_DIR holds one folder per student with that student's notebooks (`NN_name.ipynb`).
 Each submission is graded without running the lesson's experiments (they train for tens of
-seconds): a separate process (mnist_lab.sandbox) executes
+seconds): a separate process (mnist_lab.course.sandbox) executes
 1. every import statement of the notebook;
 2. the answer cells (tagged `otter_answer_cell` by otter assign) and any code cells the student
    added, each guarded so one failing cell doesn't stop the rest;
@@ -35,10 +35,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mnist_lab.course.paths import REPO
+from mnist_lab.course.sandbox import Job, Limits, Outcome, Sandbox
 from mnist_lab.progress import progress
-from mnist_lab.sandbox import Job, Limits, Outcome, Sandbox
 
-SOLUTIONS = Path(__file__).resolve().parents[1] / "course" / "solutions"
+SOLUTIONS = REPO / "course" / "solutions"
 STATUSES = ("passed", "failed", "error", "timeout", "missing")
 COLUMNS = ("student", "lesson", "exercise", "points", "max_points", "status", "message")
 TAMPERED = "submission tampered with the checking code"
@@ -648,7 +649,7 @@ def write_outputs(graded: Sequence[Graded], out_dir: Path, summary: str) -> None
 
 
 # ---------------------------------------------------------------------------------------------
-# Command line (wired into `mnist-lab grade` by mnist_lab.cli)
+# Command line (wired into `mnist-lab grade` by mnist_lab.course.cli)
 
 
 def add_grade_arguments(parser: argparse.ArgumentParser) -> None:

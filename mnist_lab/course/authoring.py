@@ -24,9 +24,9 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 
-from mnist_lab.runner import KERNEL_ARGS
+from mnist_lab.course.paths import REPO
+from mnist_lab.course.runner import KERNEL_ARGS
 
-REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "course" / "lessons"
 LESSONS = REPO / "lessons"
 SOLUTIONS = REPO / "course" / "solutions"
