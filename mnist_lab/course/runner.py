@@ -32,7 +32,7 @@ def execute_lessons(lessons: Path = REPO / "lessons", out: Path = REPO / "build"
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("MNIST_LAB_PROGRESS", "0")  # progress bars would only clutter the files
     # Widgets need a live kernel; the executed files (and the course site) get static figures.
-    env = {**os.environ, "MNIST_LAB_WIDGETS": "static"}
+    env = {**os.environ, "MNIST_LAB_WIDGETS": "static", "MNIST_LAB_CLAIMS": "strict"}
     runs = []
     for path in sorted(lessons.glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
