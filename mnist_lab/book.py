@@ -9,10 +9,10 @@ fast engines of `mnist_lab.fastpath` are checked against.
 
 from __future__ import annotations
 
-import json
+import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import torch
@@ -23,9 +23,10 @@ from mnist_lab import fastpath
 from mnist_lab.data import load_mnist, scale
 from mnist_lab.device import get_device, seed_everything
 from mnist_lab.models import MLP, MLPConfig
+from mnist_lab.numerics import lr_too_high
 from mnist_lab.optim import OptimConfig, make_optimizer
 
-ENGINES = ("auto", "numba", "torch", "autograd")
+ENGINES = (*fastpath.ENGINES, "autograd")
 TOLERANCE = 1.5  # accuracy points our run may differ from the reference (seed and summation order)
 BOOK_STEPS = 180_000  # 3 epochs of 60,000: the protocol the reference figures were measured with
 
@@ -37,12 +38,13 @@ class BookRow:
     name: str
     title: str
     mlp: MLPConfig
-    loss: str  # "mse" | "bce"
+    loss: str  # "mse" | "bce" | "ce" (softmax + cross-entropy on logits; not in the book)
     optimizer: str  # "sgd" | "adam"
     lr: float
-    book_accuracy: float  # percent, as the book prints it
-    reference_accuracy: float  # percent, the book's code re-run on this machine
-    reference_seconds: float  # training time of the book's code on this machine's 2-core CPU
+    # None for a row the book does not have (e.g. cross_entropy_row): nothing to compare with.
+    book_accuracy: float | None = None  # percent, as the book prints it
+    reference_accuracy: float | None = None  # percent, the book's code re-run on this machine
+    reference_seconds: float | None = None  # the book's code's training time on a 2-core CPU
 
 
 _SGD, _ADAM = 0.01, 1e-3
@@ -99,8 +101,9 @@ class BookRun:
 
     def within_tolerance(self) -> bool | None:
         """Whether the accuracy is within ±TOLERANCE points of the reference; None unless the
-        run followed the book's 180,000 steps, the only length the reference was measured at."""
-        if self.steps != BOOK_STEPS:
+        run followed the book's 180,000 steps, the only length the reference was measured at,
+        and for rows the book has."""
+        if self.steps != BOOK_STEPS or self.row.reference_accuracy is None:
             return None
         return abs(self.accuracy - self.row.reference_accuracy) <= TOLERANCE
 
@@ -114,8 +117,9 @@ def load_book_data(device: torch.device | str | None = None, root=None) -> BookD
 
 
 def book_loss(name: str) -> nn.Module:
-    """The book's losses as torch modules on one-hot targets: nn.MSELoss or nn.BCELoss."""
-    losses = {"mse": nn.MSELoss, "bce": nn.BCELoss}
+    """The losses as torch modules on one-hot targets: the book's nn.MSELoss and nn.BCELoss, and
+    nn.CrossEntropyLoss ("ce"; one-hot targets are class probabilities to it) on logits."""
+    losses = {"mse": nn.MSELoss, "bce": nn.BCELoss, "ce": nn.CrossEntropyLoss}
     if name not in losses:
         raise ValueError(f"loss must be one of {tuple(losses)}, got {name!r}")
     return losses[name]()
@@ -148,8 +152,8 @@ def train_autograd(
         loss_value = loss_fn(output, targets[i : i + 1])
         if (step + 1) % record_every == 0:  # the book keeps every 10th loss
             recorded.append(loss_value.item())
-            if not torch.isfinite(loss_value):
-                raise fastpath.NonFiniteLossError(step + 1, lr)
+            if not math.isfinite(recorded[-1]):
+                raise lr_too_high(step + 1, lr)
         opt.zero_grad()
         loss_value.backward()
         opt.step()
@@ -185,8 +189,8 @@ def train_book_row(
     elif device is not None and torch.device(device).type != data.x_train.device.type:
         raise ValueError(f"data is on {data.x_train.device} but device={device!r} was asked for; "
                          "load the data there (load_book_data(device)) or leave device out")
-    device = data.x_train.device
-    if engine != "autograd":
+    device = data.x_train.device  # the one device of this run: the data's
+    if engine != "autograd":  # "auto" is decided here, once; train_per_sample only checks it
         engine = fastpath.resolve_engine(engine, device)
     if engine == "numba":
         fastpath.compile_kernels()  # compile (or load from cache) outside the timed region
@@ -203,6 +207,19 @@ def train_book_row(
     seconds = time.perf_counter() - start
     accuracy = evaluate_accuracy(model, data.x_test, data.y_test)
     return BookRun(row, model, losses, accuracy, seconds, engine, steps)
+
+
+def cross_entropy_row(row: BookRow | str) -> BookRow:
+    """`row` trained with softmax + cross-entropy on logits instead of its loss (lesson 02).
+
+    The output activation goes: the softmax inside the loss turns the logits into
+    probabilities. The book has no such row, so there are no figures to compare with.
+    `train_book_row(cross_entropy_row("combined"))` trains it like any row.
+    """
+    row = _lookup(row)
+    return replace(row, name=f"{row.name}_ce", title=f"{row.title} → softmax + CE",
+                   mlp=replace(row.mlp, output_activation="none"), loss="ce",
+                   book_accuracy=None, reference_accuracy=None, reference_seconds=None)
 
 
 def _lookup(row: BookRow | str) -> BookRow:
@@ -238,9 +255,16 @@ def reproduce_book_table(
     return runs
 
 
-def _reference_seconds(run: BookRun) -> float:
+def _reference_seconds(run: BookRun) -> float | None:
     """The book code's time for this row, scaled to the run's number of steps."""
+    if run.row.reference_seconds is None:
+        return None
     return run.row.reference_seconds * run.steps / BOOK_STEPS
+
+
+def _or_dash(value: float | None, spec: str, unit: str = "") -> str:
+    """`value` formatted with its unit, or a dash for a figure the row does not have."""
+    return "–" if value is None else format(value, spec) + unit
 
 
 _COLUMNS = "{:<11} {:<35} {:>5} {:>10} {:>7} {:>6} {:>8} {:>10}"
@@ -250,10 +274,13 @@ def format_row(run: BookRun) -> str:
     """One line of `format_table`."""
     r = run.row
     mark = "  <- more than ±1.5 from the book's code" if run.within_tolerance() is False else ""
+    diff = None if r.reference_accuracy is None else run.accuracy - r.reference_accuracy
     return _COLUMNS.format(
-        r.name, r.title, f"{r.book_accuracy:.0f}%", f"{r.reference_accuracy:.2f}%",
-        f"{run.accuracy:.2f}%", f"{run.accuracy - r.reference_accuracy:+.2f}",
-        f"{run.seconds:.1f} s", f"{_reference_seconds(run):.0f} s") + mark
+        r.name, r.title, _or_dash(r.book_accuracy, ".0f", "%"),
+        _or_dash(r.reference_accuracy, ".2f", "%"), f"{run.accuracy:.2f}%",
+        _or_dash(diff, "+.2f"), f"{run.seconds:.1f} s",
+        _or_dash(_reference_seconds(run), ".0f", " s"),
+    ) + mark
 
 
 def format_table(runs: Sequence[BookRun]) -> str:
@@ -263,7 +290,7 @@ def format_table(runs: Sequence[BookRun]) -> str:
     head = _COLUMNS.format("row", "change", "book", "book code", "ours", "diff", "time",
                            "book code")
     ours = sum(r.seconds for r in runs)
-    theirs = sum(_reference_seconds(r) for r in runs)
+    theirs = sum(_reference_seconds(r) or 0.0 for r in runs)  # rows the book has
     steps = runs[0].steps
     note = "" if steps == BOOK_STEPS else " (not the book's 180,000: times scaled, no ±1.5 check)"
     total = _COLUMNS.format("total", "", "", "", "", "", f"{ours:.1f} s", f"{theirs:.0f} s")
@@ -277,44 +304,3 @@ def format_table(runs: Sequence[BookRun]) -> str:
         "-" * len(head),
         f"{total}  ({theirs / max(ours, 1e-9):.0f}x faster)",
     ])
-
-
-# --------------------------------------------------------------------------------------------
-# `mnist-lab reproduce`: the thin command-line layer
-# --------------------------------------------------------------------------------------------
-
-
-def add_reproduce_arguments(parser) -> None:
-    """Add `mnist-lab reproduce`'s options to an argparse parser."""
-    parser.add_argument("--rows", nargs="+", choices=list(BOOK_ROWS), default=None,
-                        metavar="ROW", help=f"rows to train (default all): {', '.join(BOOK_ROWS)}")
-    parser.add_argument("--device", default=None, help="cpu, cuda or mps (default: best available)")
-    parser.add_argument("--engine", choices=ENGINES, default="auto",
-                        help="auto (numba on CPU, else torch), numba, torch, or autograd (slow)")
-    parser.add_argument("--epochs", type=int, default=3, help="epochs per row (the book: 3)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights")
-    parser.add_argument("--json", metavar="FILE", default=None, help="also write results as JSON")
-
-
-def run_reproduce(args) -> int:
-    """Run `mnist-lab reproduce` from parsed arguments; print the table; return the exit code."""
-    runs = reproduce_book_table(args.rows, seed=args.seed, device=args.device,
-                                engine=args.engine, epochs=args.epochs,
-                                progress=lambda run: print(format_row(run), flush=True))
-    print()
-    print(format_table(runs))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump([run.to_dict() for run in runs], f, indent=2)
-        print(f"wrote {args.json}")
-    return 0
-
-
-def reproduce_main(argv: list[str] | None = None) -> int:
-    """`mnist-lab reproduce [--rows ...] [--device ...] [--engine ...] [--json FILE]`."""
-    import argparse  # only the command line needs it
-
-    parser = argparse.ArgumentParser(prog="mnist-lab reproduce",
-                                     description="Reproduce the book's table of six networks.")
-    add_reproduce_arguments(parser)
-    return run_reproduce(parser.parse_args(argv))

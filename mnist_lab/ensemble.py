@@ -32,18 +32,11 @@ from mnist_lab.data import minibatches
 from mnist_lab.device import get_device, seed_everything
 from mnist_lab.losses import make_loss
 from mnist_lab.metrics import EVAL_BATCH_SIZE, model_outputs, predict_proba
-from mnist_lab.optim import make_optimizer
+from mnist_lab.numerics import TrainingDiverged, check_finite, flush_denormals
+from mnist_lab.optim import make_optimizer, set_lr
 from mnist_lab.schedules import lr_at
-from mnist_lab.train import (
-    Callback,
-    TrainConfig,
-    TrainingDiverged,
-    TrainState,
-    check_xy,
-    flush_denormals,
-    num_outputs,
-    split_data,
-)
+from mnist_lab.train import Callback, TrainConfig, TrainState
+from mnist_lab.train_checks import check_xy, num_outputs, split_data
 
 # ---- combining predictions -------------------------------------------------------------------
 
@@ -264,14 +257,12 @@ def train_stacked(
     optimizer = make_optimizer(params.values(), config.optim)  # elementwise: K independent runs
     total_steps = config.epochs * math.ceil(len(x) / config.batch_size)
     step, loss_sum = 0, torch.zeros((), device=device)
-    with flush_denormals(device):
+    with flush_denormals(device.type == "cpu"):
         for _ in range(config.epochs):
             for idx in minibatches(len(x), config.batch_size, shuffle=config.shuffle,
                                    generator=generator, device=device):
                 xb, yb = x.index_select(0, idx), y.index_select(0, idx)  # (B, 784), (B,)
-                lr = lr_at(config.schedule, config.optim.base_lr, step, total_steps)
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
+                set_lr(optimizer, lr_at(config.schedule, config.optim.base_lr, step, total_steps))
                 out = stacked_forward(params, template, xb)  # (K, B, C)
                 # the sum of the K members' mean losses: member k's gradient is its own
                 loss = torch.vmap(loss_fn, in_dims=(0, None))(out, yb).sum()
@@ -289,12 +280,11 @@ def train_stacked(
 
 def _check_finite(loss_sum: torch.Tensor, step: int) -> None:
     """Stop at the first check after a NaN/inf loss instead of training on through it."""
-    if not bool(torch.isfinite(loss_sum)):
-        raise TrainingDiverged(
-            f"stacked training diverged by step {step}: a member's loss became "
-            f"{float(loss_sum)}; try a lower learning rate, or fit() the members one by one to "
-            "see which one (fit's error lists the likely causes)"
-        )
+    check_finite(loss_sum, lambda: TrainingDiverged(
+        f"stacked training diverged by step {step}: a member's loss became "
+        f"{float(loss_sum)}; try a lower learning rate, or fit() the members one by one to "
+        "see which one (fit's error lists the likely causes)"
+    ))
 
 
 def _check_stacked_config(config: TrainConfig) -> None:

@@ -106,6 +106,15 @@ def make_optimizer(
     return adam(params, lr=lr, betas=cfg.betas, weight_decay=wd, fused=fused or None, **extra)
 
 
+def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    """Use learning rate `lr` from the next step on, in every parameter group (lesson 09).
+
+    Schedules, range tests and fit's loop all change the rate this way, between steps.
+    """
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
 def _has_fused_adam(params: list[torch.nn.Parameter]) -> bool:
     """Fused Adam exists for floating-point parameters on CPU and CUDA (torch >= 2.4)."""
     return bool(params) and all(

@@ -20,8 +20,8 @@ from torch import nn
 from mnist_lab.data import minibatches
 from mnist_lab.device import seed_everything
 from mnist_lab.losses import LOSSES, make_loss
-from mnist_lab.optim import OptimConfig, make_optimizer
-from mnist_lab.train import num_outputs
+from mnist_lab.optim import OptimConfig, make_optimizer, set_lr
+from mnist_lab.train_checks import num_outputs
 
 # ---- 1 · the initial loss -------------------------------------------------------------------
 
@@ -168,8 +168,7 @@ def lr_range_test(
             batches = minibatches(len(x), cfg.batch_size, generator=generator, device=x.device)
             idx = next(batches)
         lr = lr_at_step(cfg, step)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        set_lr(optimizer, lr)
         loss = loss_fn(model(x[idx]), y[idx])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

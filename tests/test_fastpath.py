@@ -9,13 +9,15 @@ import pytest
 import torch
 
 from mnist_lab import fastpath
-from mnist_lab.book import BOOK_ROWS, train_autograd
+from mnist_lab.book import BOOK_ROWS, cross_entropy_row, train_autograd
 from mnist_lab.data import load_mnist, scale
 from mnist_lab.models import MLP, MLPConfig
+from mnist_lab.numerics import TrainingDiverged, denormals_flushed, flush_denormals
 
-needs_numba = pytest.mark.skipif(not fastpath.numba_available(), reason="numba not installed")
-ENGINES = [pytest.param("numba", marks=needs_numba), "torch"]
-ROWS = list(BOOK_ROWS)
+ENGINES = ["numba", "torch"]
+# The book's six rows, and softmax cross-entropy on logits (not in the book; lesson 02)
+ALL_ROWS = BOOK_ROWS | {r.name: r for r in map(cross_entropy_row, ("baseline", "combined"))}
+ROWS = list(ALL_ROWS)
 STEPS = 1000
 
 
@@ -36,12 +38,12 @@ def mnist_head(dtype=torch.float32):
 
 def initial_model(name: str, sizes: tuple[int, ...], dtype=torch.float32) -> MLP:
     torch.manual_seed(0)
-    return MLP(BOOK_ROWS[name].mlp, sizes=sizes).to(dtype)
+    return MLP(ALL_ROWS[name].mlp, sizes=sizes).to(dtype)
 
 
 def train(engine: str, model: MLP, x, y, name: str, steps: int, **kwargs) -> torch.Tensor:
     """Train `model` in place with the row's loss/optimiser/lr; return the recorded losses."""
-    row = BOOK_ROWS[name]
+    row = ALL_ROWS[name]
     opts = dict(loss=row.loss, optimizer=row.optimizer, lr=row.lr, steps=steps) | kwargs
     if engine == "autograd":
         return train_autograd(model, x, y, **opts)
@@ -132,19 +134,18 @@ def test_epochs_run_over_the_data_in_file_order(engine):
 def test_diverging_training_raises_naming_the_step(engine):
     x, y = synthetic()
     model = initial_model("leaky_relu", (20, 8, 4))  # unbounded outputs, MSE: can blow up
-    with pytest.raises(fastpath.NonFiniteLossError, match="learning rate") as err:
+    with pytest.raises(TrainingDiverged, match="learning rate") as err:
         fastpath.train_per_sample(model, x * 100, y, lr=10.0, steps=200, engine=engine)
     assert 1 <= err.value.step <= 200
     assert f"step {err.value.step:,}" in str(err.value)
 
 
-@needs_numba
 def test_numba_names_the_same_step_as_autograd_checking_every_step():
     x, y = synthetic()
     steps = {}
     for engine in ("numba", "autograd"):
         model = initial_model("leaky_relu", (20, 8, 4))
-        with pytest.raises(fastpath.NonFiniteLossError) as err:
+        with pytest.raises(TrainingDiverged) as err:
             train(engine, model, x * 100, y, "leaky_relu", 200, lr=10.0, record_every=1)
         steps[engine] = err.value.step
     assert steps["numba"] == steps["autograd"]
@@ -154,7 +155,7 @@ def test_numba_names_the_same_step_as_autograd_checking_every_step():
 def test_weight_layout_is_restored_after_an_error(engine):
     x, y = synthetic()
     model = initial_model("leaky_relu", (20, 8, 4))
-    with pytest.raises(fastpath.NonFiniteLossError):
+    with pytest.raises(TrainingDiverged):
         fastpath.train_per_sample(model, x * 100, y, lr=10.0, steps=200, engine=engine)
     assert model.hidden[0].linear.weight.is_contiguous()
 
@@ -189,22 +190,25 @@ def test_progress_is_called_with_the_steps_done(engine):
     assert seen[-1] == 25
 
 
-def test_flush_denormals_restores_the_previous_setting():
-    before = fastpath._denormals_flushed()
-    with fastpath.flush_denormals(True) as supported:
-        inside = fastpath._denormals_flushed()
-    assert fastpath._denormals_flushed() == before
-    assert inside == supported
+@pytest.mark.parametrize("already", [False, True])
+def test_flush_denormals_restores_the_previous_setting(already):
+    torch.set_flush_denormal(already)
+    before = denormals_flushed()
+    try:
+        with flush_denormals(not before) as supported:
+            inside = denormals_flushed()
+        assert denormals_flushed() == before
+        assert inside == (supported and not before)
+    finally:
+        torch.set_flush_denormal(False)
 
 
-def test_auto_engine_is_numba_on_cpu_when_installed():
-    expected = "numba" if fastpath.numba_available() else "torch"
-    assert fastpath.resolve_engine("auto", "cpu") == expected
+def test_auto_engine_is_numba_on_cpu_and_torch_elsewhere():
+    assert fastpath.resolve_engine("auto", "cpu") == "numba"
+    assert fastpath.resolve_engine("auto", "cuda") == "torch"
 
 
 def test_numba_engine_refuses_a_gpu_device():
-    if not fastpath.numba_available():
-        pytest.skip("numba not installed")
     with pytest.raises(ValueError, match="CPU"):
         fastpath.resolve_engine("numba", "cuda")
 
@@ -231,6 +235,27 @@ def test_bce_with_unbounded_outputs_is_rejected():
     model = MLP(sizes=(20, 8, 4), output_activation="leaky_relu")
     with pytest.raises(ValueError, match="BCE"):
         fastpath.train_per_sample(model, x, y, loss="bce", steps=1)
+
+
+def test_ce_with_squashed_outputs_is_rejected():
+    x, y = synthetic()
+    with pytest.raises(ValueError, match="output_activation='none'"):
+        fastpath.train_per_sample(MLP(sizes=(20, 8, 4)), x, y, loss="ce", steps=1)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_ce_loss_and_gradient_of_one_step_match_autograd(engine):
+    x, y = synthetic(n=1, dtype=torch.float64)
+    model = initial_model("combined_ce", (20, 8, 4), torch.float64)
+    logits = model(x)
+    expected = torch.nn.functional.cross_entropy(logits, y)
+    grads = torch.autograd.grad(expected, list(model.parameters()))
+    before = [p.detach().clone() for p in model.parameters()]
+    losses = fastpath.train_per_sample(model, x, y, loss="ce", optimizer="sgd", lr=1.0,
+                                       steps=1, record_every=1, engine=engine)
+    torch.testing.assert_close(losses[0], expected.detach(), atol=1e-12, rtol=0)
+    for p, b, g in zip(model.parameters(), before, grads):  # SGD at lr 1: p = b - grad
+        torch.testing.assert_close(b - p.detach(), g, atol=1e-12, rtol=0)
 
 
 def test_labels_out_of_range_are_rejected():

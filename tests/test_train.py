@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+from mnist_lab import train as train_module
 from mnist_lab.data import Splits
 from mnist_lab.models import MLP
 from mnist_lab.optim import OptimConfig
@@ -14,6 +15,7 @@ from mnist_lab.train import (
     Callback,
     GradNorms,
     History,
+    SwitchOptimizer,
     TrainConfig,
     TrainingDiverged,
     UpdateRatio,
@@ -158,6 +160,24 @@ def test_adam_switches_to_sgd_at_the_end_of_the_given_epoch(splits):
     assert history.extras["switched_to_sgd_epoch"] == 2
 
 
+def test_switch_optimizer_is_a_plain_callback(splits):
+    recorder = Recorder()
+    switch = SwitchOptimizer(at_epoch=1, to=OptimConfig("sgd", lr=0.05, momentum=0.9))
+    config = dataclasses.replace(FAST, epochs=3)
+    history = fit(small_model(), splits, config, callbacks=[recorder, switch])  # in this order
+    assert recorder.optimizers == ["Adam", "SGD", "SGD"]
+    assert history.lr == [0.001, 0.05, 0.05]
+    assert history.extras["switched_to_sgd_epoch"] == 1
+
+
+def test_switch_optimizer_config_gives_the_same_run_as_the_callback(splits):
+    by_config = fit(small_model(), splits, dataclasses.replace(
+        FAST, epochs=3, optim=OptimConfig("adam", switch_to_sgd_epoch=1, sgd_lr=0.05)))
+    by_callback = fit(small_model(), splits, dataclasses.replace(FAST, epochs=3), callbacks=[
+        SwitchOptimizer(1, OptimConfig("adam", sgd_lr=0.05).sgd_phase())])
+    assert _without_times(by_config) == _without_times(by_callback)
+
+
 def test_schedule_sets_the_optimiser_lr_every_step(splits):
     schedule = ScheduleConfig("cosine", warmup_steps=3)
     config = dataclasses.replace(FAST, schedule=schedule, optim=OptimConfig("sgd", lr=0.1))
@@ -204,6 +224,63 @@ def test_a_callback_can_stop_training_after_the_epoch(splits):
 
     history = fit(small_model(), splits, dataclasses.replace(FAST, epochs=5), [StopNow()])
     assert history.epochs == 1 and history.stopped_epoch == 1
+
+
+def test_stop_set_during_a_step_ends_training_after_that_step(splits):
+    class StopAtStep(Callback):  # as a UI's Stop button does, from any thread
+        def __init__(self, step):
+            self.step, self.steps_seen = step, []
+
+        def on_step_end(self, state):
+            self.steps_seen.append(state.step)
+            if state.step == self.step:
+                state.stop = True
+
+    stopper = StopAtStep(3)  # FAST: 10 steps per epoch
+    history = fit(small_model(), splits, dataclasses.replace(FAST, epochs=5), [stopper])
+    assert stopper.steps_seen == [1, 2, 3]
+    assert history.epochs == 1 and history.stopped_epoch == 1
+    assert len(history.val_acc) == 1  # the cut-short epoch is still evaluated
+
+
+def test_fit_reads_no_tensor_on_the_host_per_step(monkeypatch):
+    """On a GPU each read (.item(), float(), bool(), .tolist()...) waits for every queued
+    kernel: fit may read a few times per epoch, never once per step."""
+    reads = []
+
+    def counting(name):
+        original = getattr(torch.Tensor, name)
+
+        def read(self, *args, **kwargs):
+            reads.append(name)
+            return original(self, *args, **kwargs)
+
+        return read
+
+    names = ("item", "tolist", "__bool__", "__float__", "__int__", "__index__", "cpu", "numpy")
+    for name in names:
+        monkeypatch.setattr(torch.Tensor, name, counting(name))
+
+    def count_reads(n_samples: int, epochs: int) -> int:
+        data = blobs(n_samples, seed=1)
+        reads.clear()
+        config = dataclasses.replace(  # log_every=2: both runs log losses in every epoch
+            FAST, epochs=epochs, batch_size=16, log_every=2, check_every=1000
+        )
+        fit(small_model(), data, config)  # check_every: the NaN check's reads, apart
+        return len(reads)
+
+    short, long = count_reads(64, 3), count_reads(640, 3)  # 4 and 40 steps per epoch
+    assert short == long  # reads do not grow with the steps
+    assert count_reads(64, 6) - short <= 5 * 3  # a few per extra epoch
+
+
+def test_fit_looks_for_nan_every_check_every_steps(monkeypatch):
+    checks = []
+    monkeypatch.setattr(train_module, "check_finite", lambda *args: checks.append(1))
+    data = blobs(640, seed=1)  # 40 steps per epoch at batch 16
+    fit(small_model(), data, dataclasses.replace(FAST, epochs=1, batch_size=16, check_every=8))
+    assert len(checks) == 40 // 8
 
 
 def test_fit_uses_module_train_and_eval_and_keeps_them_working(splits):

@@ -50,10 +50,36 @@ def _data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reproduce(args: argparse.Namespace) -> int:
-    from mnist_lab.book import run_reproduce
+def add_reproduce_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add `mnist-lab reproduce`'s options to an argparse parser."""
+    from mnist_lab.book import BOOK_ROWS, ENGINES
 
-    return run_reproduce(args)
+    parser.add_argument("--rows", nargs="+", choices=list(BOOK_ROWS), default=None,
+                        metavar="ROW", help=f"rows to train (default all): {', '.join(BOOK_ROWS)}")
+    parser.add_argument("--device", default=None, help="cpu, cuda or mps (default: best available)")
+    parser.add_argument("--engine", choices=ENGINES, default="auto",
+                        help="auto (numba on CPU, else torch), numba, torch, or autograd (slow)")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per row (the book: 3)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights")
+    parser.add_argument("--json", metavar="FILE", default=None, help="also write results as JSON")
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    """Train the book's rows, printing each as it finishes, then the table (and JSON)."""
+    import json
+
+    from mnist_lab.book import format_row, format_table, reproduce_book_table
+
+    runs = reproduce_book_table(args.rows, seed=args.seed, device=args.device,
+                                engine=args.engine, epochs=args.epochs,
+                                progress=lambda run: print(format_row(run), flush=True))
+    print()
+    print(format_table(runs))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump([run.to_dict() for run in runs], f, indent=2)
+        print(f"wrote {args.json}")
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -77,7 +103,6 @@ def _grade(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `mnist-lab` and its subcommands."""
-    from mnist_lab.book import add_reproduce_arguments
     from mnist_lab.course.grading import add_grade_arguments
 
     parser = argparse.ArgumentParser(prog="mnist-lab", description=__doc__,
