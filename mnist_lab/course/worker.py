@@ -142,13 +142,13 @@ class Worker:
             if op == "run":
                 self.wire.send(self.conn, self.run(header))
             elif op in ("call", "backward"):
-                self.reply(lambda: (self.call if op == "call" else self.backward)(header, blobs))
+                self.reply(self.call if op == "call" else self.backward, header, blobs)
             else:
                 return
 
-    def reply(self, answer) -> None:
+    def reply(self, answer, request: dict, data: list[bytes]) -> None:
         try:
-            header, blobs = answer()
+            header, blobs = answer(request, data)
         except self.wire.PeerGone:
             raise
         except BaseException as exc:  # the student's error (or an unsendable value), as text
