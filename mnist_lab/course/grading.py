@@ -17,6 +17,7 @@ mnist_lab.course.report.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import json
 import threading
@@ -36,9 +37,19 @@ from mnist_lab.course.paths import REPO
 from mnist_lab.course.proxy import Connection, Proxy, WorkerLost
 from mnist_lab.course.report import Grade, Graded, summarize, write_outputs
 from mnist_lab.course.sandbox import Limits, SandboxUnavailable, Slot, bwrap_problem
-from mnist_lab.course.submissions import (MAX_CODE, Submission, _imports, _is_tagged, _modules,
-                                          _parse, _source, _without_magics, cells_to_run,
-                                          find_submissions, parse_notebook)
+from mnist_lab.course.submissions import (
+    MAX_CODE,
+    Submission,
+    _imports,
+    _is_tagged,
+    _modules,
+    _parse,
+    _source,
+    _without_magics,
+    cells_to_run,
+    find_submissions,
+    parse_notebook,
+)
 from mnist_lab.progress import progress
 
 SOLUTIONS = REPO / "course" / "solutions"
@@ -207,7 +218,7 @@ class _TestCase:
         return list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compile_tests(name: str, source: str) -> tuple[_TestCase, ...]:
     """An exercise's test functions (trusted code: compiled here, never sent to a worker)."""
     tree = ast.parse(source)
@@ -318,10 +329,8 @@ def _environment(conn: Connection, kinds: dict, names: list[str]) -> dict[str, A
         if kind == "function":
             env[name] = Proxy(conn, name, name)
         elif kind == "value":
-            try:
+            with contextlib.suppress(Exception):  # a value that cannot be sent: not defined
                 env[name] = Proxy(conn, name, name)()
-            except Exception:  # noqa: BLE001 - a value that cannot be sent is not defined
-                pass
     return env
 
 

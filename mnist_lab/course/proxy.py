@@ -123,7 +123,8 @@ class _Call:
             raise student_exception(self.reply)
         if self.reply.get("op") != "result":
             raise WorkerLost("the worker answered a call with something else")
-        self.decoder = wire.Decoder(self.reply.get("table"), blobs, self._remote_callable)
+        self.decoder = wire.Decoder(self.reply.get("table"), blobs, self._remote_callable,
+                                    refs=self.enc.modules)
         count = self.reply.get("outputs")
         if type(count) is not int or not 0 <= count <= len(self.reply.get("table") or []):
             raise wire.WireError("a malformed reply (outputs)")
@@ -152,12 +153,14 @@ class _Call:
             for i, mine in enumerate(self.enc.tensors):
                 if str(i) not in tensors:
                     continue
-                new = self.decoder.tensor(tensors[str(i)])
+                new = self.decoder.tensor(tensors[str(i)]).detach()
+                flag = self.decoder.requires_grad(tensors[str(i)])
                 if new.shape == mine.shape and new.dtype == mine.dtype and \
-                        not torch.equal(new.detach(), mine.detach()):
-                    mine.copy_(new.detach())
-                if mine.is_leaf and mine.requires_grad != new.requires_grad:
-                    mine.requires_grad_(new.requires_grad)
+                        not torch.equal(new, mine.detach()):
+                    mine.copy_(new)
+                if mine.is_leaf and mine.requires_grad != flag and (
+                        mine.is_floating_point() or mine.is_complex()):
+                    mine.requires_grad_(flag)
                 if str(i) in grads and mine.is_leaf and mine.requires_grad:
                     grad = self.decoder.tensor(grads[str(i)]).detach()
                     if grad.shape == mine.shape:

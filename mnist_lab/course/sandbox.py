@@ -22,6 +22,7 @@ code can read and write what the grader's user can. It is never the default.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -199,10 +200,8 @@ class Slot:
 
     def close_job(self, conn: socket.socket) -> int | None:
         """End the worker; its exit status (None if the zygote did not say: then it is killed)."""
-        try:
+        with contextlib.suppress(OSError):
             wire.send(conn, {"op": "exit"})
-        except OSError:
-            pass
         conn.close()
         try:
             header, _ = wire.recv(self.control, time.monotonic() + 5)
@@ -217,10 +216,8 @@ class Slot:
         if self.cgroup is not None:
             self.cgroup.kill()
         if self.process is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.process.pid, 9)
-            except (ProcessLookupError, PermissionError):
-                pass
             self.process.wait()
             self.process.stderr.close()
             self.process = None

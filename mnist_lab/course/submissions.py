@@ -39,7 +39,7 @@ class Submission:
 
 
 def read_regular(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
-    """A regular file's bytes, never through a link and never a FIFO or device (OSError/ValueError)."""
+    """A regular file's bytes, never through a link, a FIFO or a device (OSError/ValueError)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         info = os.fstat(fd)

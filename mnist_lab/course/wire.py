@@ -88,7 +88,7 @@ def _read(sock: socket.socket, n: int, deadline: float | None) -> bytes:
             sock.settimeout(left)
         try:
             chunk = sock.recv(min(n - len(data), 1 << 20))
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise PeerGone("deadline") from None
         except OSError as exc:
             raise PeerGone(str(exc)) from None
@@ -105,13 +105,15 @@ def _read(sock: socket.socket, n: int, deadline: float | None) -> bytes:
 class Encoder:
     """Turns a value into JSON-able data plus blobs; tensors are shared by identity (`memo`)."""
 
-    def __init__(self, callables: Callable[[Any], int] | None = None, grads: bool = False):
+    def __init__(self, callables: Callable[[Any], Any] | None = None, grads: bool = False,
+                 known: dict[int, Any] | None = None):
         self.blobs: list[bytes] = []
         self.tensors: list[torch.Tensor] = []
         self._memo: dict[int, int] = {}
         self._callables = callables  # registers a callable, returns its handle
         self._grads = grads  # also send each tensor's .grad
         self._count = 0
+        self._known = known or {}  # id(obj) -> its reference: the receiver's own object
         self._entries: list[dict] = []
         self.modules: list[nn.Module] = []  # in encoding order (the decoder sees the same)
         self.generators: list[torch.Generator] = []
@@ -122,6 +124,8 @@ class Encoder:
             raise WireError("the value is nested too deeply or has too many parts")
         if value is None or isinstance(value, (bool, str)):
             return value
+        if id(value) in self._known:
+            return self._known[id(value)]
         if isinstance(value, (int, float)):  # also int/float subclasses: sent as plain numbers
             return {"n": float(value)} if isinstance(value, float) else {"i": str(int(value))}
         if isinstance(value, torch.Tensor):
@@ -226,13 +230,15 @@ class Decoder:
     """Rebuilds values from a header's data, its tensor table and blobs."""
 
     def __init__(self, table: Any, blobs: list[bytes],
-                 callable_for: Callable[[int], Callable] | None = None):
+                 callable_for: Callable[[Any], Callable] | None = None,
+                 refs: list | None = None):
         self._table = table if isinstance(table, list) else []
         self._blobs = blobs
         self.tensors: dict[int, torch.Tensor] = {}  # by table index (a module's: its Parameter)
         self.modules: list[nn.Module] = []
         self.generators: list[torch.Generator] = []
         self._callable_for = callable_for
+        self._refs = refs or []  # our own objects the sender refers to (modules we sent)
 
     def tensor(self, index: Any) -> torch.Tensor:
         if type(index) is not int or not 0 <= index < len(self._table):
@@ -244,7 +250,7 @@ class Decoder:
             raise WireError("a malformed message (bad tensor entry)")
         dtype, shape, blob = _DTYPES[entry["dtype"]], entry.get("shape"), self._blob(entry)
         if not (isinstance(shape, list) and len(shape) <= 16
-                and all(type(s) is int and 0 <= s for s in shape)):
+                and all(type(s) is int and s >= 0 for s in shape)):
             raise WireError("a malformed message (bad tensor shape)")
         itemsize = torch.empty((), dtype=dtype).element_size()
         numel = 1
@@ -261,6 +267,12 @@ class Decoder:
             t.grad = self.tensor(entry["grad"]).detach()
         self.tensors[index] = t
         return t
+
+    def requires_grad(self, index: int) -> bool:
+        """The sender's requires_grad flag of a tensor (whatever became of our copy)."""
+        entry = self._table[index] if type(index) is int and 0 <= index < len(self._table) \
+            else {}
+        return isinstance(entry, dict) and entry.get("rg") is True
 
     def _blob(self, entry: dict) -> bytes:
         b = entry.get("b")
@@ -311,6 +323,11 @@ class Decoder:
             return cls(**{str(k): self.decode(v, depth + 1) for k, v in fields.items()})
         if "mod" in data:
             return self.module(data, depth)
+        if "ref" in data:
+            k = data["ref"]
+            if type(k) is not int or not 0 <= k < len(self._refs):
+                raise WireError("a malformed message (bad reference)")
+            return self._refs[k]
         if "fn" in data and self._callable_for is not None:
             return self._callable_for(data["fn"])
         raise WireError("a malformed message (unknown value)")
@@ -333,8 +350,9 @@ class Decoder:
                 m._parameters[key] = None
                 continue
             t = self.tensor(index)
-            param = t if isinstance(t, nn.Parameter) else nn.Parameter(t.detach(), t.requires_grad)
-            param.grad = t.grad
+            param = t if isinstance(t, nn.Parameter) else nn.Parameter(t.detach(),
+                                                                        self.requires_grad(index))
+            param.grad = t.grad if t.is_leaf else None
             self.tensors[index] = m._parameters[key] = param
         for key, index in _dict(data.get("buffers")).items():
             m._buffers[key] = None if index is None else self.tensor(index).detach()

@@ -184,7 +184,10 @@ class Worker:
         torch.set_default_dtype(torch.float32)
         with torch.set_grad_enabled(bool(header.get("grad"))):
             value = target(*args, **kwargs) if callable(target) else target
-        out = wire.Encoder(self._register)
+        # The argument modules themselves (returned `model`) go back as references to the
+        # grader's own objects, so `f(model) is model` holds there too.
+        known = {id(m): {"ref": k} for k, m in enumerate(decoder.modules)}
+        out = wire.Encoder(self._register, known=known)
         data = out.encode(value)
         outputs = out.tensors[:]  # the result's own tensors come first in the table
         after = {"tensors": {str(i): out.tensor(t) for i, t in decoder.tensors.items()},
