@@ -75,8 +75,10 @@ import torch
 class Liar(torch.Tensor):
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
-        if func in (torch.isclose, torch.equal, torch.allclose):
-            return True if func is not torch.isclose else torch.ones(args[0].shape, dtype=torch.bool)
+        if func is torch.isclose:
+            return torch.ones(args[0].shape, dtype=torch.bool)
+        if func in (torch.equal, torch.allclose):
+            return True
         return super().__torch_function__(func, types, args, kwargs or {})
 """], "def double(x):\n    return x.as_subclass(Liar)"),
         # Killing everything it can see: the zygote, init, the grader by guessed pids.
