@@ -181,9 +181,10 @@ class _Remote(torch.autograd.Function):
         ctx.call, ctx.leaves = call, [(t.shape, t.dtype) for t in leaves]
         ctx.set_materialize_grads(False)
         outputs = call.forward(grad=True)
-        ctx.mark_non_differentiable(*[t for t, d in zip(outputs, call.differentiable) if not d])
         marker = torch.zeros(())  # forward must return a tensor, even for a number result
-        ctx.mark_non_differentiable(marker)
+        # One call: a second mark_non_differentiable replaces the first.
+        ctx.mark_non_differentiable(marker, *[t for t, d in zip(outputs, call.differentiable)
+                                              if not d])
         return (*outputs, marker)
 
     @staticmethod
