@@ -1,15 +1,15 @@
-"""Class grading (mnist_lab.course.grading, mnist_lab.course.sandbox) on a tiny fixture lesson.
+"""Class grading (mnist_lab.course.grading, .sandbox, .worker, .proxy) on a tiny fixture lesson.
 
 tests/fixtures/grading/ holds two tiny lessons (90_fixture: two exercises, public and hidden
 tests; 91_fixture: one) and synthetic students: correct, partly correct, wrong, crashing, looping,
-memory-hungry, chatty, exiting, segfaulting, tampering, forging, an invalid notebook, a student
-with two lessons and one with a lesson missing. The class is graded once (module fixture, about
-10-20 s of the file's time) and every student's rows are compared exactly.
+memory-hungry, chatty, exiting, segfaulting, patching the checks in their own process, forging,
+an invalid notebook, a student with two lessons and one with a lesson missing. The class is
+graded once (module fixture) in bubblewrap sandboxes and every student's rows are compared.
+Hostile submissions of other kinds are in tests/test_grading_attacks.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import shutil
@@ -17,28 +17,34 @@ from pathlib import Path
 
 import pytest
 
-from mnist_lab.course import grading
-from mnist_lab.course.grading import (
+from mnist_lab.course import cli, feedback
+from mnist_lab.course.grading import GradeConfig, Lesson, grade_class, load_lessons
+from mnist_lab.course.report import (
     COLUMNS,
-    GradeConfig,
-    Lesson,
-    cells_to_run,
-    grade_class,
-    lesson_of,
-    load_lessons,
+    Grade,
+    Graded,
+    feedback_markdown,
     summarize,
     write_outputs,
 )
-from mnist_lab.course.sandbox import Limits, _sign, _verify
+from mnist_lab.course.sandbox import Limits, bwrap_problem
+from mnist_lab.course.submissions import cells_to_run, find_submissions, lesson_of
 
 FIXTURES = Path(__file__).parent / "fixtures" / "grading"
-LIMITS = Limits(timeout=6.0, memory_gb=3.0)  # short: a looping student costs 6 s
+LIMITS = Limits(timeout=6.0, memory_gb=2.0)  # short: a looping student costs 6 s
+needs_bwrap = pytest.mark.skipif(bool(bwrap_problem()), reason=f"no sandbox: {bwrap_problem()}")
 
-TAMPERED = "submission tampered with the checking code"
 MISSING_90 = [("90_fixture", "q1_double", "0", "2", "missing", "no submission for this lesson"),
               ("90_fixture", "q2_leaky", "0", "1", "missing", "no submission for this lesson")]
 MISSING_91 = [("91_fixture", "q1_square", "0", "1", "missing", "no submission for this lesson")]
 Q2_PASSED = ("90_fixture", "q2_leaky", "1", "1", "passed", "all 2 tests passed")
+WRONG = [("90_fixture", "q1_double", "0", "2", "failed",
+          "2 of 2 tests failed: Case 1 of 1: double(tensor(5,)): the result differs at 4 of 5 "
+          "entries (largest difference 1); e.g. at index (0,): yours -1, expected -2."),
+         ("90_fixture", "q2_leaky", "0", "1", "failed",
+          "2 of 2 tests failed: Case 1 of 1: leaky(tensor(9,)): the result differs at 4 of 9 "
+          "entries (largest difference 1.8); e.g. at index (0,): yours -2, expected -0.2."),
+         *MISSING_91]
 
 
 def _both_error(message: str) -> list[tuple]:
@@ -50,7 +56,8 @@ EXPECTED = {
     "alice": [("90_fixture", "q1_double", "2", "2", "passed", "all 2 tests passed"), Q2_PASSED,
               ("91_fixture", "q1_square", "1", "1", "passed", "the test passed")],
     "bob": [("90_fixture", "q1_double", "1", "2", "failed",
-             "1 of 2 tests failed: a hidden test failed"), Q2_PASSED, *MISSING_91],
+             "1 of 2 tests failed: a hidden test failed: its result has the wrong shape."),
+            Q2_PASSED, *MISSING_91],
     "carol": [("90_fixture", "q1_double", "0", "2", "failed",
                "2 of 2 tests failed: Case 1 of 1: double(tensor(5,)): the result differs at 5 of "
                "5 entries (largest difference 3); e.g. at index (0,): yours 1, expected -2."),
@@ -59,29 +66,24 @@ EXPECTED = {
                "9 entries (largest difference 2.2); e.g. at index (0,): yours 2, expected -0.2."),
               *MISSING_91],
     "dave": [("90_fixture", "q1_double", "0", "2", "failed",
-              "2 of 2 tests failed: `double` is not defined"), Q2_PASSED, *MISSING_91],
+              "2 of 2 tests failed: `double` is not defined."), Q2_PASSED, *MISSING_91],
     "erin": [("90_fixture", "q1_double", "0", "2", "timeout",
-              "stopped after 6 s (the time limit) while testing this exercise"),
+              "stopped after 6 s (the time limit) while testing this exercise."),
              Q2_PASSED, *MISSING_91],
-    "frank": [("90_fixture", "q1_double", "0", "2", "failed",
-               "2 of 2 tests failed: Case 1 of 1: double(tensor(5,)): raised MemoryError."),
-              Q2_PASSED, *MISSING_91],
     "grace": [("90_fixture", "q1_double", "2", "2", "passed", "all 2 tests passed"), Q2_PASSED,
               *MISSING_91],
-    "heidi": [("90_fixture", "q1_double", "0", "2", "error", "the grading process ended "
-               "unexpectedly (exit code 3) while testing this exercise"), Q2_PASSED, *MISSING_91],
-    "ivan": [*_both_error("the grading process was killed by SIGSEGV while running the "
-                          "notebook's code"), *MISSING_91],
-    "judy": [*_both_error(TAMPERED), *MISSING_91],
-    "mallory": [*_both_error(TAMPERED), *MISSING_91],
-    "niaj": [*_both_error(TAMPERED), *MISSING_91],
-    "oscar": [*_both_error(TAMPERED), *MISSING_91],
+    "heidi": [("90_fixture", "q1_double", "0", "2", "error", "your code's process ended "
+               "unexpectedly (exit code 3) while testing this exercise."), Q2_PASSED, *MISSING_91],
+    "ivan": [*_both_error("your code's process was killed by SIGSEGV while running the "
+                          "notebook's code."), *MISSING_91],
+    # Patching checks, torch.isclose, the runner or Tensor.__bool__ in their own process does
+    # nothing: the checks run in the grader. Their wrong answers simply fail.
+    "judy": WRONG, "mallory": WRONG, "niaj": WRONG, "victor": WRONG,
     "peggy": [*_both_error("not a valid notebook (invalid JSON: Expecting property name "
                            "enclosed in double quotes: line 2 column 24 (char 35))"), *MISSING_91],
     "trent": [*MISSING_90, ("91_fixture", "q1_square", "1", "1", "passed", "the test passed")],
-    "victor": [*_both_error(TAMPERED), *MISSING_91],
     "amos": [("90_fixture", "q1_double", "2", "2", "passed", "all 2 tests passed"), Q2_PASSED,
-            *MISSING_91],
+             *MISSING_91],
 }
 
 
@@ -110,9 +112,11 @@ def lessons(fixture_dirs) -> dict[str, Lesson]:
 @pytest.fixture(scope="module")
 def graded(fixture_dirs, lessons, tmp_path_factory):
     """The whole fixture class graded once: (OUT_DIR, results)."""
-    results, _ = grade_class(fixture_dirs[1], lessons, GradeConfig(LIMITS, jobs=2))
+    if bwrap_problem():
+        pytest.skip(f"no sandbox: {bwrap_problem()}")
+    results, notes = grade_class(fixture_dirs[1], lessons, GradeConfig(LIMITS, jobs=2))
     out = tmp_path_factory.mktemp("out")
-    write_outputs(results, out, summarize(results))
+    write_outputs(results, out, summarize(results), notes)
     return out, results
 
 
@@ -129,14 +133,17 @@ def feedback_of(out: Path, student: str) -> str:
     return (out / "feedback" / f"{student}.md").read_text(encoding="utf-8")
 
 
+def log_of(out: Path, student: str) -> str:
+    return (out / "logs" / student / "90_fixture.txt").read_text(encoding="utf-8")
+
+
 # --- the whole class, row by row -----------------------------------------------------------
 
 @pytest.mark.slow
 def test_grades_csv_has_the_columns_and_one_row_per_student_lesson_exercise(graded):
     rows = csv_rows(graded[0])
     assert tuple(rows[0]) == COLUMNS
-    assert sorted({row[0] for row in rows[1:]}) == sorted(EXPECTED)
-    assert len(rows) - 1 == sum(len(r) for r in EXPECTED.values())
+    assert sorted({row[0] for row in rows[1:]}) == sorted([*EXPECTED, "frank", "oscar"])
 
 
 @pytest.mark.slow
@@ -146,46 +153,60 @@ def test_each_students_rows_are_exactly_as_expected(graded, student):
 
 
 @pytest.mark.slow
+def test_a_memory_hog_loses_only_its_exercise(graded):
+    rows = rows_of(graded[0], "frank")  # 8 GB in a 2 GB sandbox: killed, or swapped to the limit
+    assert rows[0][:4] == ("90_fixture", "q1_double", "0", "2")
+    assert rows[0][4] in ("error", "timeout", "failed") and rows[1] == Q2_PASSED
+
+
+@pytest.mark.slow
+def test_garbage_written_to_every_descriptor_costs_only_that_submission(graded):
+    assert {row[4] for row in rows_of(graded[0], "oscar")[:2]} == {"error"}
+
+
+@pytest.mark.slow
 def test_experiments_are_not_executed_while_grading(graded):
-    log = (graded[0] / "logs" / "alice" / "90_fixture.txt").read_text()
-    assert "the experiment ran" not in log  # the lesson's 60 s experiment cell was skipped
+    assert "the experiment ran" not in log_of(graded[0], "alice")
 
 
 @pytest.mark.slow
 def test_huge_output_is_capped_in_the_log(graded):
-    log = (graded[0] / "logs" / "grace" / "90_fixture.txt").read_text()
+    log = log_of(graded[0], "grace")
     assert "xxxx" in log
     assert len(log) < LIMITS.output_bytes + 5000  # 20 MB were printed
 
 
 @pytest.mark.slow
-def test_each_kind_of_tampering_is_named_in_the_instructor_log(graded):
-    reasons = {student: (graded[0] / "logs" / student / "90_fixture.txt").read_text()
-               for student in ("judy", "mallory", "niaj", "victor", "oscar")}
-    assert "mnist_lab.checks.check_function was replaced" in reasons["judy"]
-    assert "torch.isclose was replaced" in reasons["mallory"]
-    assert "_TestCase.call was replaced" in reasons["niaj"]
-    assert "a deliberately wrong answer passed the checks" in reasons["victor"]
-    assert "forged lines 1" in reasons["oscar"]
+def test_printed_fake_results_are_only_output(graded):
+    assert '"event": "done"' in log_of(graded[0], "carol")
+    assert rows_of(graded[0], "carol") == EXPECTED["carol"]
 
 
 @pytest.mark.slow
-def test_feedback_of_a_hidden_failure_gives_the_hint_but_no_test_code(graded):
+def test_the_instructor_log_has_every_hidden_message(graded):
+    log = log_of(graded[0], "bob")
+    assert "(hidden): FAILED: CheckFailed: Case 1 of 1: double(tensor(3, 4))" in log
+
+
+@pytest.mark.slow
+def test_feedback_of_a_hidden_failure_gives_the_kind_and_hint_but_no_test_code(graded):
     text = feedback_of(graded[0], "bob")
-    assert "a hidden test failed\nHint: multiply every entry by two" in text
-    assert "arange" not in text and "tensor(3, 4)" not in text
+    assert "A hidden test failed: its result has the wrong shape.\nHint: multiply every entry " \
+        "by two" in text
+    assert "arange" not in text and "(3, 4)" not in text and "(12,)" not in text
 
 
 @pytest.mark.slow
-def test_feedback_of_a_hidden_failure_prefers_the_hidden_tests_own_hint(graded):
-    assert "a hidden test failed\nHint: keep the input's dtype" in feedback_of(graded[0], "carol")
+def test_feedback_of_a_hidden_failure_gives_the_hint_of_the_failing_check(graded):
+    assert "A hidden test failed: its values are wrong.\nHint: keep the input's dtype" in \
+        feedback_of(graded[0], "carol")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("student", sorted(EXPECTED))
-def test_no_feedback_file_reveals_hidden_test_code(graded, student):
+@pytest.mark.parametrize("student", sorted([*EXPECTED, "frank", "oscar"]))
+def test_no_feedback_file_reveals_hidden_test_code_or_values(graded, student):
     hidden_only = ["test_double_on_a_matrix", "arange(12.0)", "tensor(3, 4)",
-                   "test_leaky_in_float64", "-0.001", "[-3.0"]
+                   "test_leaky_in_float64", "-0.001", "[-3.0", "-0.3", "2.5"]
     text = feedback_of(graded[0], student)
     assert not [s for s in hidden_only if s in text]
 
@@ -201,18 +222,14 @@ def test_feedback_lists_the_cells_that_raised(graded):
 def test_summary_counts_students_and_statuses(graded):
     summary = (graded[0] / "summary.txt").read_text()
     assert summary.startswith("Graded 17 students: 18 submissions of 2 lessons.")
-    assert "90_fixture q2_leaky: 0.50 / 1  (passed 8, failed 1, error 7, missing 1)" in summary
-    assert summary.rstrip().endswith(
-        "All results: passed 13, failed 5, error 15, timeout 1, missing 17")
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(bool(bwrap_problem()), reason=f"no sandbox: {bwrap_problem()}")
 def test_cli_grades_one_lesson_and_returns_zero(fixture_dirs, tmp_path, capsys):
-    parser = argparse.ArgumentParser()
-    grading.add_grade_arguments(parser)
-    args = parser.parse_args([str(fixture_dirs[1]), "--out", str(tmp_path), "--lesson", "91",
-                              "--solutions", str(fixture_dirs[0]), "--timeout", "6"])
-    assert grading.run_grade(args) == 0
+    args = ["grade", str(fixture_dirs[1]), "--out", str(tmp_path), "--lesson", "91",
+            "--solutions", str(fixture_dirs[0]), "--timeout", "6"]
+    assert cli.main(args) == 0
     rows = csv_rows(tmp_path)
     assert [r for r in rows if r[0] in ("alice", "bob")] == [
         ["alice", "91_fixture", "q1_square", "1", "1", "passed", "the test passed"],
@@ -286,69 +303,100 @@ def _nb_file(path: Path, name: str | None) -> Path:
     return path
 
 
-def test_lesson_is_recognised_from_metadata_before_the_file_name(tmp_path):
+def _meta(name: str | None) -> dict:
+    return {"metadata": {"otter": {"assignment_name": name}}} if name else {}
+
+
+def test_lesson_is_recognised_from_metadata_before_the_file_name():
     lessons = {"01_baseline": _lesson(), "02_loss": _lesson()}
-    assert lesson_of(_nb_file(tmp_path / "copy of mine.ipynb", "02_loss"), lessons) == "02_loss"
-    assert lesson_of(_nb_file(tmp_path / "01_renamed.ipynb", None), lessons) == "01_baseline"
-    assert lesson_of(_nb_file(tmp_path / "notes.ipynb", None), lessons) is None
-    assert lesson_of(_nb_file(tmp_path / "07_other.ipynb", "07_x"), lessons) is None
+    assert lesson_of("copy of mine.ipynb", _meta("02_loss"), lessons) == "02_loss"
+    assert lesson_of("01_renamed.ipynb", _meta(None), lessons) == "01_baseline"
+    assert lesson_of("notes.ipynb", _meta(None), lessons) is None
+    assert lesson_of("07_other.ipynb", _meta("07_x"), lessons) is None
 
 
-def test_lesson_is_recognised_from_the_file_name_when_the_json_is_broken(tmp_path):
-    path = tmp_path / "01_baseline (1).ipynb"
-    path.write_text("{not json")
-    assert lesson_of(path, {"01_baseline": _lesson()}) == "01_baseline"
+def test_lesson_is_recognised_from_the_file_name_when_the_json_is_broken():
+    assert lesson_of("01_baseline (1).ipynb", None, {"01_baseline": _lesson()}) == "01_baseline"
 
 
 def test_find_submissions_names_what_is_wrong_with_the_folder(tmp_path):
     with pytest.raises(ValueError, match="is not a folder"):
-        grading.find_submissions(tmp_path / "nope", {})
+        find_submissions(tmp_path / "nope", {})
     with pytest.raises(ValueError, match="no student folders"):
-        grading.find_submissions(tmp_path, {})
+        find_submissions(tmp_path, {})
 
 
 def test_find_submissions_warns_about_files_of_no_lesson(tmp_path):
     (tmp_path / "ann").mkdir()
     _nb_file(tmp_path / "ann" / "01_baseline.ipynb", None)
     _nb_file(tmp_path / "ann" / "scratch.ipynb", None)
-    students, subs, warnings = grading.find_submissions(tmp_path, {"01_baseline": _lesson()})
+    students, subs, warnings = find_submissions(tmp_path, {"01_baseline": _lesson()})
     assert students == ["ann"] and [s.lesson for s in subs] == ["01_baseline"]
     assert len(warnings) == 1 and "scratch.ipynb" in warnings[0]
 
 
 def test_the_hint_of_a_public_test_may_be_held_in_a_variable():
+    from mnist_lab.course.grading import _public_hint
+
     source = ("@test_case(points=None, hidden=False)\ndef test_a(f):\n    hint = 'look here'\n"
               "    checks.check_function(f, g, [], hint=hint)\n\n"
               "@test_case(points=None, hidden=True)\ndef test_b(f):\n"
               "    checks.check_function(f, g, [], hint='secret')\n")
-    assert grading._public_hint(source) == "look here"
+    assert _public_hint(source) == "look here"
+
+
+def test_no_public_hint_is_guessed_when_the_public_tests_give_several():
+    from mnist_lab.course.grading import _public_hint
+
+    source = ("@test_case(points=None, hidden=False)\ndef test_a(f):\n"
+              "    check(f, hint='one')\n    check(f, hint='two')\n")
+    assert _public_hint(source) == ""
+
+
+def test_a_hidden_failure_shows_its_kind_and_own_hint_never_its_message():
+    exc = AssertionError("Case 2 of 3: f(tensor([7.5])): the result differs ... expected 42."
+                         "\nHint: mind the sign")
+    assert feedback._explain(True, exc, "public hint") == (
+        "a hidden test failed: its values are wrong",
+        "A hidden test failed: its values are wrong.\nHint: mind the sign")
+
+
+def test_a_students_own_exception_text_is_not_shown_for_a_hidden_test():
+    exc = ValueError("the hidden input was tensor([7.5])")
+    assert "7.5" not in "".join(feedback._explain(True, exc, ""))
+    assert feedback._explain(True, exc, "")[0] == (
+        "a hidden test failed: your code raised ValueError")
+
+
+def test_check_failed_attributes_are_used_when_present():
+    exc = AssertionError("long text")
+    exc.problem, exc.case, exc.hint = "the result has shape (2,)", "case 3", "reshape"
+    assert feedback._explain(False, exc, "")[0] == "case 3: the result has shape (2,)"
+    assert feedback._explain(True, exc, "")[1] == ("A hidden test failed: its result has the "
+                                                   "wrong shape.\nHint: reshape")
+
+
+def test_the_csv_message_is_one_sentence():
+    assert feedback._sentence("a\nb  c") == "a b c."
+    assert len(feedback._sentence("x " * 300)) <= 200
 
 
 def test_a_hint_already_given_is_not_repeated_for_a_hidden_failure():
     texts = ["Case 1: wrong.\nHint: h", "a hidden test failed\nHint: h",
              "a hidden test failed\nHint: g"]
-    assert grading._once(texts) == ["Case 1: wrong.\nHint: h", "a hidden test failed",
-                                    "a hidden test failed\nHint: g"]
-
-
-def test_unsigned_or_wrongly_signed_result_lines_are_not_accepted():
-    token = b"k" * 32
-    body = b'{"event": "done"}'
-    good = _sign(token, body).encode() + b" " + body
-    forged = _sign(b"x" * 32, body).encode() + b" " + body
-    events, bad = _verify([good, forged, body, b"0123 " + body], token)
-    assert events == [{"event": "done"}] and bad == 3
+    assert feedback._once(texts) == ["Case 1: wrong.\nHint: h", "a hidden test failed",
+                                     "a hidden test failed\nHint: g"]
 
 
 def test_limits_reject_a_memory_limit_torch_cannot_import_under():
     with pytest.raises(ValueError, match="torch needs"):
-        Limits(memory_gb=1.0)
+        Limits(memory_gb=0.5)
 
 
 def test_feedback_markdown_shows_points_and_failures():
-    grade = grading.Grade("ann", "01_baseline", "q1", 1.0, 2.0, "failed", "short",
-                          "a hidden test failed\nHint: h")
-    text = grading.feedback_markdown("ann", [grading.Graded("ann", "01_baseline", (grade,))])
+    grade = Grade("ann", "01_baseline", "q1", 1.0, 2.0, "failed", "short",
+                  "a hidden test failed\nHint: h")
+    text = feedback_markdown("ann", [Graded("ann", "01_baseline", (grade,))])
     assert "## 01_baseline: 1 / 2 points" in text
     assert "| q1 | 1 / 2 | failed |" in text
     assert "a hidden test failed\nHint: h" in text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
+from pathlib import Path
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -95,16 +96,56 @@ def _site(args: argparse.Namespace) -> int:
     return site_main([str(args.lessons or LESSONS), str(args.out or SITE)])
 
 
-def _grade(args: argparse.Namespace) -> int:
-    from mnist_lab.course.grading import run_grade
+def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `mnist-lab grade SUBMISSIONS_DIR --out OUT_DIR`."""
+    parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR",
+                        help="one folder per student, holding that student's NN_name.ipynb files")
+    parser.add_argument("--out", type=Path, required=True, metavar="OUT_DIR",
+                        help="where grades.csv, feedback/, logs/ and summary.txt are written")
+    parser.add_argument("--lesson", action="append", metavar="NN",
+                        help="grade only lessons starting with NN (repeat for more); "
+                             "students without one get 'missing' rows")
+    parser.add_argument("--solutions", type=Path, default=None, metavar="DIR",
+                        help="the solution notebooks with all tests (default: course/solutions)")
+    parser.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                        help="wall-clock seconds per submission (default %(default)s)")
+    parser.add_argument("--memory-gb", type=float, default=4.0, metavar="GB",
+                        help="memory for one submission's sandbox, all its processes together "
+                             "(default %(default)s)")
+    parser.add_argument("--processes", type=int, default=64, metavar="N",
+                        help="processes and threads in one sandbox (default %(default)s)")
+    parser.add_argument("--jobs", type=int, default=2, metavar="N",
+                        help="submissions graded side by side (default %(default)s)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run student code WITHOUT isolation where bubblewrap cannot run "
+                             "(macOS...): only on a throw-away machine or container")
 
-    return run_grade(args)
+
+def _grade(args: argparse.Namespace) -> int:
+    """Run `mnist-lab grade`; 0 when grading finished (whatever the grades), 2 on bad input."""
+    from mnist_lab.course.grading import SOLUTIONS, GradeConfig, GradeRun, grade
+    from mnist_lab.course.sandbox import Limits, SandboxUnavailable
+
+    try:
+        limits = Limits(timeout=args.timeout, memory_gb=args.memory_gb, processes=args.processes)
+        run = GradeRun(args.submissions, args.out, args.solutions or SOLUTIONS,
+                       tuple(args.lesson or ()), GradeConfig(limits, args.jobs,
+                                                             not args.no_sandbox))
+        if args.no_sandbox:
+            from mnist_lab.course.grading import NO_SANDBOX
+
+            print(NO_SANDBOX, file=sys.stderr)
+        summary = grade(run)
+    except (ValueError, SandboxUnavailable) as exc:
+        print(f"mnist-lab grade: {exc}", file=sys.stderr)
+        return 2
+    print(summary)
+    print(f"Wrote {args.out / 'grades.csv'}, feedback/ and logs/ in {args.out}.")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `mnist-lab` and its subcommands."""
-    from mnist_lab.course.grading import add_grade_arguments
-
     parser = argparse.ArgumentParser(prog="mnist-lab", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)

@@ -1,0 +1,329 @@
+"""Hostile submissions against `mnist-lab grade`: each class of attack, and what stops it.
+
+One class of hostile students (built here from the 90_fixture lesson) is graded once, with an
+honest student among them, in bubblewrap sandboxes. Each attacker's `double` answer returns the
+right result only if its attack worked, so "the attack failed" reads as "0 points", and every
+attack also prints what it saw (kept in the instructor's log). Skipped where bwrap cannot run.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import mnist_lab
+from mnist_lab.course.grading import GradeConfig, grade_class, load_lessons
+from mnist_lab.course.paths import REPO
+from mnist_lab.course.report import summarize, write_outputs
+from mnist_lab.course.sandbox import Limits, bwrap_problem
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    bool(bwrap_problem()), reason=f"no sandbox: {bwrap_problem()}")]
+
+FIXTURES = Path(__file__).parent / "fixtures" / "grading"
+BASE = json.loads((FIXTURES / "submissions" / "alice" / "90_fixture.json").read_text())
+LIMITS = Limits(timeout=8.0, memory_gb=2.0, processes=32)
+MARK = "sleep 37.123"  # a daemon's command line, looked for after grading
+
+
+def notebook(cells: list[str], double: str = "def double(x):\n    return x") -> dict:
+    """The fixture lesson answered with `double` (wrong by default) plus the student's cells."""
+    nb = copy.deepcopy(BASE)
+    for cell in nb["cells"]:
+        if "def double" in "".join(cell.get("source", "")):
+            cell["source"] = double
+    for k, source in enumerate(cells):
+        nb["cells"].append({"cell_type": "code", "id": f"evil-{k}", "metadata": {},
+                            "outputs": [], "execution_count": None, "source": source})
+    return nb
+
+
+def attacks(paths: dict[str, str]) -> dict[str, dict]:
+    """student -> notebook. `paths` are secrets outside the sandbox the attackers look for."""
+    secrets = json.dumps(sorted(paths.values()))
+    return {
+        "honest": notebook([], "def double(x):\n    return 2 * x"),
+        # Reading the hidden tests, the solutions, other students, the grader's files.
+        "reader": notebook([f"""
+import os
+found = []
+for p in {secrets}:
+    try:
+        with open(p, 'rb') as f:
+            f.read(10)
+        found.append(p)
+    except OSError as e:
+        print('blocked', p, type(e).__name__)
+print('LEAKED' if found else 'nothing leaked', found)
+OK = bool(found)"""], "def double(x):\n    return 2 * x if OK else x"),
+        # The checks patched in the student's own process: they do not run there.
+        "patcher": notebook(["""
+import torch
+from mnist_lab import checks
+torch.isclose = lambda a, b, **k: torch.ones_like(a, dtype=torch.bool)
+torch.Tensor.__bool__ = lambda self: True
+checks.check_function = lambda *a, **k: True
+checks.check_close = lambda *a, **k: True"""]),
+        # A Tensor subclass that claims to be close to anything.
+        "liar": notebook(["""
+import torch
+class Liar(torch.Tensor):
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if func is torch.isclose:
+            return torch.ones(args[0].shape, dtype=torch.bool)
+        if func in (torch.equal, torch.allclose):
+            return True
+        return super().__torch_function__(func, types, args, kwargs or {})
+"""], "def double(x):\n    return x.as_subclass(Liar)"),
+        # Killing everything it can see: the zygote, init, the grader by guessed pids.
+        "killer": notebook(["""
+import os, signal
+for pid in [1, os.getppid(), *range(2, 400)]:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+try:
+    os.kill(-1, signal.SIGKILL)
+except OSError:
+    pass"""], "def double(x):\n    return 2 * x"),
+        # A daemon that outlives its submission, and one that writes into the output later.
+        "daemon": notebook([f"""
+import subprocess, os
+subprocess.Popen(['/bin/sh', '-c', '{MARK}'], start_new_session=True)
+if os.fork() == 0:
+    os.setsid()
+    import time
+    time.sleep(3)
+    for p in {secrets}:
+        try:
+            open(p, 'a').write('=HYPERLINK(1)')
+        except OSError:
+            pass
+    os._exit(0)"""], "def double(x):\n    return 2 * x"),
+        # A fork bomb, bounded by the sandbox's process limit.
+        "bomb": notebook(["""
+import os, time
+count = 0
+for _ in range(2000):
+    try:
+        if os.fork() == 0:
+            time.sleep(60)
+            os._exit(0)
+        count += 1
+    except OSError:
+        break
+print('forked', count)
+BOMB = count"""], "def double(x):\n    return 2 * x if BOMB >= 2000 else x"),
+        # Memory across processes: four children of 700 MB each against 2 GB for the sandbox.
+        "hog": notebook(["""
+import os
+oks = 0
+pids = []
+for _ in range(4):
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        block = bytearray(700 * 2**20)
+        os.write(w, b'k')
+        import time
+        time.sleep(5)
+        os._exit(0)
+    pids.append((pid, r))
+    os.close(w)
+for pid, r in pids:
+    oks += len(os.read(r, 1))
+print('children that held their memory', oks)
+HOG = oks"""], "def double(x):\n    return 2 * x if HOG == 4 else x"),
+        # The network, and writing into the library or the Python install.
+        "network": notebook([f"""
+import socket, os
+reached = []
+for host in [('1.1.1.1', 53), ('pypi.org', 443)]:
+    try:
+        socket.create_connection(host, timeout=2).close()
+        reached.append(host)
+    except OSError as e:
+        print('no network', host, type(e).__name__)
+written = []
+import mnist_lab, torch
+for target in [mnist_lab.__file__, torch.__file__, '{os.path.dirname(mnist_lab.__file__)}/x.py']:
+    try:
+        with open(target, 'a') as f:
+            f.write('# owned')
+        written.append(target)
+    except OSError as e:
+        print('read-only', target, type(e).__name__)
+print('CUDA_VISIBLE_DEVICES=%r' % os.environ.get('CUDA_VISIBLE_DEVICES'))
+print('processes seen', sorted(p for p in os.listdir('/proc') if p.isdigit()))
+NET = bool(reached or written)"""], "def double(x):\n    return 2 * x if NET else x"),
+        # A huge exception message that quotes the hidden input.
+        "quoter": notebook([], "def double(x):\n    raise ValueError(repr(x.tolist()) * 10000)"),
+        # A result too big to send back.
+        "flood": notebook([], "def double(x):\n    import torch\n"
+                              "    return torch.zeros(80_000_000)"),
+    }
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("attack")
+    subs, out, victim = root / "submissions", root / "out", root / "victim.txt"
+    victim.write_text("victim")
+    paths = {"solutions": str(FIXTURES / "solutions" / "90_fixture.json"),
+             "course": str(REPO / "course" / "lessons" / "01_baseline.py"),
+             "other": str(subs / "honest" / "90_fixture.ipynb"),
+             "victim": str(victim), "out": str(out / "grades.csv")}
+    for student, nb in attacks(paths).items():
+        (subs / student).mkdir(parents=True)
+        (subs / student / "90_fixture.ipynb").write_text(json.dumps(nb))
+    _special_files(subs, paths["solutions"])
+    solutions = root / "solutions"
+    solutions.mkdir()
+    (solutions / "90_fixture.ipynb").write_text((FIXTURES / "solutions" / "90_fixture.json")
+                                                .read_text())
+    library = Path(mnist_lab.__file__).read_bytes()
+    results, notes = grade_class(subs, load_lessons(solutions), GradeConfig(LIMITS, jobs=2))
+    out.mkdir()
+    (out / "feedback").symlink_to(root / "elsewhere", target_is_directory=True)
+    (out / "grades.csv").symlink_to(victim)
+    write_outputs(results, out, summarize(results), notes)
+    import time
+
+    time.sleep(4)  # the daemon's write would have happened by now
+    return {"out": out, "root": root, "victim": victim, "notes": notes, "library": library}
+
+
+def _special_files(subs: Path, solutions: str) -> None:
+    """Students whose files are links, FIFOs, huge, deeply nested or oddly shaped."""
+    (subs / "linker").mkdir()
+    (subs / "linker" / "90_fixture.ipynb").symlink_to(solutions)
+    (subs / "piper").mkdir()
+    os.mkfifo(subs / "piper" / "90_fixture.ipynb")
+    (subs / "giant").mkdir()
+    with open(subs / "giant" / "90_fixture.ipynb", "wb") as f:
+        f.truncate(200 * 2**20)  # sparse: 200 MB of zeros on no disk
+    (subs / "deep").mkdir()
+    (subs / "deep" / "90_fixture.ipynb").write_text("[" * 100_000 + "]" * 100_000)
+    (subs / "odd").mkdir()
+    odd = notebook([])
+    odd["cells"].append({"cell_type": "code", "metadata": "a string", "source": ["x", 3],
+                         "id": ["not", "a", "string"]})
+    odd["cells"].append({"cell_type": "code", "source": "x = (" * 5000 + ")" * 5000})
+    (subs / "odd" / "90_fixture.ipynb").write_text(json.dumps(odd))
+    (subs / "=1+1").mkdir()
+    (subs / "=1+1" / "90_fixture.ipynb").write_text(json.dumps(notebook([])))
+
+
+def rows(graded: dict, student: str) -> list[list[str]]:
+    with open(graded["out"] / "grades.csv", newline="", encoding="utf-8") as f:
+        return [r for r in csv.reader(f) if r[0] == student]
+
+
+def points(graded: dict, student: str) -> float:
+    return sum(float(r[3]) for r in rows(graded, student) if r[2] == "q1_double")
+
+
+def log(graded: dict, student: str) -> str:
+    return (graded["out"] / "logs" / student / "90_fixture.txt").read_text(encoding="utf-8")
+
+
+def test_the_honest_student_gets_full_marks_among_attackers(graded):
+    assert [r[5] for r in rows(graded, "honest")] == ["passed", "passed"]
+
+
+def test_hidden_tests_solutions_other_students_and_outputs_cannot_be_read(graded):
+    assert points(graded, "reader") == 0
+    assert "nothing leaked" in log(graded, "reader")
+
+
+def test_patching_torch_and_the_checks_in_the_workers_process_changes_nothing(graded):
+    assert points(graded, "patcher") == 0
+    assert rows(graded, "patcher")[0][5] == "failed"
+
+
+def test_a_tensor_subclass_cannot_lie_to_the_comparison(graded):
+    assert points(graded, "liar") == 0
+
+
+def test_killing_every_visible_process_harms_only_the_killer(graded):
+    assert rows(graded, "killer")  # graded (whatever it got), and the class went on
+    assert [r[5] for r in rows(graded, "honest")] == ["passed", "passed"]
+
+
+def test_no_daemon_outlives_the_grade_or_writes_afterwards(graded):
+    leftovers = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if MARK in cmdline:
+            leftovers.append(pid)
+    assert leftovers == []
+    assert graded["victim"].read_text() == "victim"
+
+
+def test_a_fork_bomb_is_stopped_by_the_process_limit(graded):
+    assert points(graded, "bomb") == 0
+    forked = [line for line in log(graded, "bomb").splitlines() if line.startswith("forked")]
+    assert not forked or int(forked[0].split()[1]) < LIMITS.processes
+
+
+def test_memory_is_limited_for_the_whole_process_tree(graded):
+    assert points(graded, "hog") == 0
+
+
+def test_no_network_no_writes_to_the_library_and_no_gpu(graded):
+    text = log(graded, "network")
+    assert points(graded, "network") == 0
+    assert "CUDA_VISIBLE_DEVICES=''" in text
+    assert Path(mnist_lab.__file__).read_bytes() == graded["library"]
+
+
+def test_the_sandbox_sees_only_its_own_processes(graded):
+    seen = [line for line in log(graded, "network").splitlines()
+            if line.startswith("processes seen")][0]
+    assert len(eval(seen.removeprefix("processes seen "))) <= 4  # init, zygote, worker, ls
+
+
+def test_a_hidden_tests_input_quoted_in_an_exception_never_reaches_feedback(graded):
+    text = (graded["out"] / "feedback" / "quoter.md").read_text()
+    assert "raised ValueError" in text
+    assert "[[0.0, 1.0, 2.0, 3.0]" not in text and len(text) < 20_000
+
+
+def test_a_result_too_big_to_send_fails_only_that_student(graded):
+    assert points(graded, "flood") == 0 and rows(graded, "flood")
+
+
+def test_links_and_fifos_are_skipped_never_followed(graded):
+    for student in ("linker", "piper"):  # no notebook read: the lesson is missing
+        assert {r[5] for r in rows(graded, student)} == {"missing"}
+    notes = "\n".join(graded["notes"])
+    assert "symbolic link" in notes and "not a regular file" in notes
+
+
+def test_huge_deep_and_malformed_notebooks_are_that_students_errors(graded):
+    assert {r[5] for r in rows(graded, "giant")} == {"error"}
+    assert "200 MB" in rows(graded, "giant")[0][6]
+    assert {r[5] for r in rows(graded, "deep")} == {"error"}
+    assert rows(graded, "odd")  # graded: the strange cells are skipped or noted
+
+
+def test_out_dir_links_are_replaced_not_followed(graded):
+    out = graded["out"]
+    assert graded["victim"].read_text() == "victim"
+    assert not (out / "grades.csv").is_symlink() and not (out / "feedback").is_symlink()
+    assert not (graded["root"] / "elsewhere").exists()
+
+
+def test_a_student_folder_named_like_a_formula_is_neutralised(graded):
+    text = (graded["out"] / "grades.csv").read_text()
+    assert "\n'=1+1,90_fixture" in text and "\n=1+1" not in text
