@@ -140,7 +140,9 @@ def summarise(value: Any) -> str:
     if isinstance(value, torch.Tensor):
         dtype = str(value.dtype).removeprefix("torch.")
         if value.numel() <= 4 and value.dim() <= 1:
-            return f"tensor({value.detach().tolist()}, {dtype})"
+            entries = ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v)
+                                for v in value.detach().reshape(-1).tolist())
+            return f"tensor([{entries}], {dtype})" if value.dim() else f"tensor({entries}, {dtype})"
         return f"tensor[{', '.join(map(str, value.shape))}] {dtype}"
     if isinstance(value, torch.nn.Module):
         return f"a {type(value).__name__} model"
