@@ -153,8 +153,8 @@ def summarise(value: Any) -> str:
         if len(value) <= 4 and all(isinstance(v, (numbers.Number, str)) for v in value):
             return repr(value)
         inner = {type(v).__name__ for v in value}
-        what = "tensors" if inner == {"Tensor"} else "items"
-        return f"a {kind} of {len(value)} {what}"
+        what = "tensor" if inner == {"Tensor"} else "item"
+        return f"a {kind} of {len(value)} {what}" + ("" if len(value) == 1 else "s")
     if isinstance(value, (numbers.Number, str, type(None))):
         text = repr(value)
         return text if len(text) <= 40 else text[:37] + "..."
