@@ -254,3 +254,18 @@ class Augmented(nn.Module):
         if self._generator is None or self._generator.device != device:
             self._generator = torch.Generator(device=device).manual_seed(self.augment_cfg.seed)
         return self._generator
+
+
+def shift_pixels(images: torch.Tensor, dx: torch.Tensor, dy: torch.Tensor) -> torch.Tensor:
+    """Move image k of (B, H, W) right by dx[k] and down by dy[k] whole pixels (negative: left,
+    up), filling the uncovered pixels with 0 and losing what leaves; no wrap-around, unlike
+    torch.roll (lesson 12's exercise). |dx|, |dy| must be smaller than the image."""
+    height, width = images.shape[-2:]
+    if (dx.abs() >= width).any() or (dy.abs() >= height).any():
+        raise ValueError(f"shifts must be smaller than the image ({height} × {width}); got "
+                         f"dx from {int(dx.min())} to {int(dx.max())}, "
+                         f"dy from {int(dy.min())} to {int(dy.max())}")
+    padded = F.pad(images, (width, width, height, height))  # room to move in every direction
+    return torch.stack([padded[k, height - int(dy[k]):2 * height - int(dy[k]),
+                               width - int(dx[k]):2 * width - int(dx[k])]
+                        for k in range(len(images))])

@@ -7,14 +7,102 @@ gives the exercise's hint. Public and hidden exercise tests are built from `chec
 
 from __future__ import annotations
 
+import dis
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
 
+UNTOUCHED = "not attempted yet: replace `...` with your code"
+
 
 class CheckFailed(AssertionError):
-    """The student's answer differs from the reference; the message says how and hints why."""
+    """The student's answer differs from the reference; the message says how and hints why.
+
+    `problem` is one sentence saying what is wrong, `case` names the failing case (its arguments
+    summarised, never dumped; "" when there are no cases) and `hint` is the hint of the check that
+    failed ("" if it has none). `str(exc)` is the full message: case, problem and hint.
+    A message passed alone, as in `CheckFailed("... Hint: ...")`, is split into problem and hint.
+    """
+
+    def __init__(self, problem: str, *, case: str = "", hint: str = "") -> None:
+        if not hint:
+            problem, _, hint = (part.strip() for part in _split_hint(problem))
+        self.problem = problem.strip().rstrip(".")
+        self.case = case
+        self.hint = hint.strip()
+        message = f"{case}: {self.problem}." if case else f"{self.problem}."
+        super().__init__(message + (f"\nHint: {self.hint}" if self.hint else ""))
+
+
+class NotAttempted(CheckFailed):
+    """The exercise still holds the stub a student starts from: not wrong, just not tried."""
+
+    def __init__(self, name: str = "this exercise") -> None:
+        super().__init__(f"{name}: {UNTOUCHED}")
+
+
+def _split_hint(message: str) -> tuple[str, str, str]:
+    for marker in ("\nHint: ", " Hint: ", "Hint: "):
+        if marker in message:
+            return message.partition(marker)
+    return message, "", ""
+
+
+_NO_OPS = {"RESUME", "NOP", "CACHE", "EXTENDED_ARG"}
+
+
+def is_untouched(fn: Any) -> bool:
+    """True when `fn` is still a stub: its body (after the docstring) is only `...` or `pass`,
+    so it does nothing and returns None."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    steps = [(i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in _NO_OPS]
+    return steps in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
+
+
+def require_attempt(fn: Any, name: str | None = None) -> None:
+    """Raise NotAttempted when `fn` is the untouched stub, so the notebook shows one calm line."""
+    if is_untouched(fn) or fn is Ellipsis or fn is None:
+        raise NotAttempted(name or getattr(fn, "__name__", "this exercise"))
+
+
+def show_unattempted_briefly() -> None:
+    """In a notebook: show an untried exercise's check as one neutral line, not a failure report.
+
+    Registers IPython display formatters for otter's test results: when every failing test of a
+    question failed with NotAttempted, the result shows as "q1_name: not attempted yet: ...".
+    Any other result keeps otter's own display. Does nothing outside IPython.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython always comes with the notebooks
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatters = shell.display_formatter.formatters
+
+    def html(result: Any) -> str:
+        line = _untouched_line(result)
+        return f"<p>{line}</p>" if line else result._repr_html_()
+
+    def plain(result: Any, printer: Any, cycle: bool) -> None:
+        printer.text(_untouched_line(result) or repr(result))
+
+    where = ("otter.test_files.abstract_test", "TestFile")
+    formatters["text/html"].for_type_by_name(*where, html)
+    formatters["text/plain"].for_type_by_name(*where, plain)
+
+
+def _untouched_line(result: Any) -> str | None:
+    """The one-line summary of an otter result whose failures are all NotAttempted, else None."""
+    failed = [r for r in getattr(result, "test_case_results", []) if not r.passed]
+    if failed and all("NotAttempted:" in (r.message or "") for r in failed):
+        return f"{result.name}: {UNTOUCHED}."
+    return None
 
 
 def _clone(value: Any, requires_grad: bool) -> Any:
@@ -46,13 +134,37 @@ def _as_outputs(value: Any) -> tuple:
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
-def _describe(args: tuple, kwargs: dict) -> str:
-    def short(v: Any) -> str:
-        if isinstance(v, torch.Tensor):
-            return f"tensor{tuple(v.shape)}" if v.numel() > 4 else repr(v.detach().tolist())
-        return repr(v)
+def summarise(value: Any) -> str:
+    """A short description of an argument: a tensor's shape and dtype, a model's class, a list's
+    length; short numbers and strings as they are. Never a dump."""
+    if isinstance(value, torch.Tensor):
+        dtype = str(value.dtype).removeprefix("torch.")
+        if value.numel() <= 4 and value.dim() <= 1:
+            entries = ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v)
+                                for v in value.detach().reshape(-1).tolist())
+            return f"tensor([{entries}], {dtype})" if value.dim() else f"tensor({entries}, {dtype})"
+        return f"tensor[{', '.join(map(str, value.shape))}] {dtype}"
+    if isinstance(value, torch.nn.Module):
+        return f"a {type(value).__name__} model"
+    if isinstance(value, torch.Generator):
+        return "a generator"
+    if isinstance(value, (list, tuple)):
+        kind = type(value).__name__
+        if len(value) <= 4 and all(isinstance(v, (numbers.Number, str)) for v in value):
+            return repr(value)
+        inner = {type(v).__name__ for v in value}
+        what = "tensor" if inner == {"Tensor"} else "item"
+        return f"a {kind} of {len(value)} {what}" + ("" if len(value) == 1 else "s")
+    if isinstance(value, (numbers.Number, str, type(None))):
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    if callable(value):
+        return getattr(value, "__name__", "a function")
+    return f"a {type(value).__name__}"
 
-    parts = [short(a) for a in args] + [f"{k}={short(v)}" for k, v in kwargs.items()]
+
+def _describe(args: tuple, kwargs: dict) -> str:
+    parts = [summarise(a) for a in args] + [f"{k}={summarise(v)}" for k, v in kwargs.items()]
     return ", ".join(parts)
 
 
@@ -66,17 +178,38 @@ def _to_tensor(value: Any, like: torch.Tensor) -> torch.Tensor | None:
         return None
 
 
+_DTYPE_KINDS = {
+    "float": (lambda d: d.is_floating_point, "a floating-point dtype (float32 or float64)"),
+    "int": (lambda d: not d.is_floating_point and not d.is_complex and d != torch.bool,
+            "an integer dtype (int64 or another int type)"),
+}
+
+
+def _dtype_problem(mine: Any, ref: torch.Tensor, what: str, dtype: str | torch.dtype | None
+                   ) -> str | None:
+    """None when `mine` has the dtype the prompt asks for, else a sentence saying so."""
+    if dtype is None:
+        return None
+    if not isinstance(mine, torch.Tensor):
+        return f"{what} is a {type(mine).__name__}, expected a tensor"
+    if dtype in _DTYPE_KINDS:
+        ok, wanted = _DTYPE_KINDS[dtype]
+        return None if ok(mine.dtype) else f"{what} has dtype {mine.dtype}, expected {wanted}"
+    wanted = ref.dtype if dtype == "same" else dtype
+    return None if mine.dtype == wanted else f"{what} has dtype {mine.dtype}, expected {wanted}"
+
+
 def _compare(mine: Any, ref: torch.Tensor, what: str, atol: float, rtol: float) -> str | None:
     """None when `mine` matches `ref`, else a sentence saying how it differs."""
     if mine is None:
-        return f"{what} is None — did you forget a `return` statement?"
+        return f"{what} is None: did you forget a `return` statement?"
     got = _to_tensor(mine, ref)
     if got is None:
         return f"{what} is a {type(mine).__name__}, expected a tensor of shape {tuple(ref.shape)}"
     if got.shape != ref.shape:
         if got.numel() == ref.numel():
             return (f"{what} has shape {tuple(got.shape)}, expected {tuple(ref.shape)} "
-                    "(same numbers, different shape: check a reshape or a missing squeeze)")
+                    "(same number of entries: check a reshape or a missing squeeze)")
         return f"{what} has shape {tuple(got.shape)}, expected {tuple(ref.shape)}"
     got = got.detach().to(dtype=ref.dtype, device=ref.device)
     ref = ref.detach()
@@ -87,9 +220,11 @@ def _compare(mine: Any, ref: torch.Tensor, what: str, atol: float, rtol: float) 
         return None
     bad = (~close).nonzero()[0].tolist()
     index = tuple(bad) if got.dim() else ()
-    diff = (got - ref).abs().max().item()
-    return (f"{what} differs at {int((~close).sum())} of {close.numel()} entries "
-            f"(largest difference {diff:.3g}); e.g. at index {index}: yours "
+    diff = (got.double() - ref.double()).abs().max().item()
+    where = f"at index {index}: " if got.dim() else ""
+    count = f"differs at {int((~close).sum())} of {close.numel()} entries " if got.dim() else \
+        "differs "
+    return (f"{what} {count}(largest difference {diff:.3g}); e.g. {where}yours "
             f"{got[index].item():.6g}, expected {ref[index].item():.6g}")
 
 
@@ -104,24 +239,27 @@ def check_function(
     rtol: float = 1e-4,
     hint: str = "",
     quiet: bool = False,
+    dtype: str | torch.dtype | None = None,
 ) -> bool:
     """Compare `student` with `reference` on each case: values, and gradients when `grad` is set.
 
     A case is a tuple of positional arguments, or a dict with "args" and "kwargs". Tensors are
-    cloned for each side, so in-place edits by one cannot leak into the other. Raises CheckFailed
-    with a message naming the first case that differs; prints a short success line otherwise.
+    cloned for each side, so in-place edits by one cannot leak into the other. `dtype` checks the
+    tensors returned: "same" (the reference's dtype), "float", "int" or a torch.dtype; None
+    accepts anything convertible (lists, arrays, numbers). Raises CheckFailed naming the first
+    case that differs (its `case`, `problem` and `hint`); prints a short success line otherwise.
     """
     name = name or getattr(reference, "__name__", "your function")
+    require_attempt(student, name)
     for i, case in enumerate(cases, start=1):
         if isinstance(case, dict):
             args, kwargs = tuple(case.get("args", ())), dict(case.get("kwargs", {}))
         else:
             args, kwargs = tuple(case), {}
-        problem = _check_case(student, reference, args, kwargs, name, grad, atol, rtol)
+        problem = _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype)
         if problem:
-            where = f"{name}({_describe(args, kwargs)})"
-            message = f"Case {i} of {len(cases)}: {where}: {problem}."
-            raise CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
+            where = f"case {i} of {len(cases)}, {name}({_describe(args, kwargs)})"
+            raise CheckFailed(problem, case=where[0].upper() + where[1:], hint=hint)
     if not quiet:
         what = "values and gradients" if grad else "values"
         count = f"{len(cases)} case" + ("s" if len(cases) != 1 else "")
@@ -129,7 +267,7 @@ def check_function(
     return True
 
 
-def _check_case(student, reference, args, kwargs, name, grad, atol, rtol) -> str | None:
+def _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype) -> str | None:
     ref_args, ref_kwargs = _clone(args, grad), _clone(kwargs, grad)
     ref_out = _as_outputs(reference(*ref_args, **ref_kwargs))
 
@@ -138,22 +276,24 @@ def _check_case(student, reference, args, kwargs, name, grad, atol, rtol) -> str
     try:
         mine = student(*my_args, **my_kwargs)
     except NotImplementedError:
-        return "not attempted yet (it raises NotImplementedError)"
+        return UNTOUCHED
     except Exception as exc:  # any error in student code becomes feedback, never a crash
-        return f"raised {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
+        return f"it raised {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
     if mine is None:
-        return "returned None — did you forget a `return` statement?"
+        return "it returned None: did you forget a `return` statement?"
+    if mine is Ellipsis:
+        return "it returned `...`: replace it with your result"
     my_out = _as_outputs(mine)
     if len(my_out) != len(ref_out):
-        return f"returned {len(my_out)} values, expected {len(ref_out)}"
+        return f"it returned {len(my_out)} values, expected {len(ref_out)}"
 
     for k, (m, r) in enumerate(zip(my_out, ref_out)):
         label = "the result" if len(ref_out) == 1 else f"result #{k + 1}"
         if isinstance(r, torch.Tensor):
-            problem = _compare(m, r, label, atol, rtol)
+            problem = _dtype_problem(m, r, label, dtype) or _compare(m, r, label, atol, rtol)
         else:
             same = _same_scalar(m, r, atol, rtol)
-            problem = None if same else f"{label} is {m!r}, expected {r!r}"
+            problem = None if same else f"{label} is {_show(m)}, expected {_show(r)}"
         if problem:
             return problem
 
@@ -164,18 +304,37 @@ def _check_case(student, reference, args, kwargs, name, grad, atol, rtol) -> str
                             atol, rtol) if grad else None
 
 
+def _show(value: Any) -> str:
+    """A value in a message: numbers in full, anything bigger summarised."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (bool, int, str, type(None))):
+        return repr(value)
+    return summarise(value)
+
+
 def _same_scalar(mine: Any, ref: Any, atol: float, rtol: float) -> bool:
+    if isinstance(ref, (bool, str)) or isinstance(mine, str):
+        return type(mine) is type(ref) and mine == ref if isinstance(ref, str) else \
+            _is_bool(mine) and bool(mine) == ref
     try:
         return abs(float(mine) - float(ref)) <= atol + rtol * abs(float(ref))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RuntimeError):
         return mine == ref
+
+
+def _is_bool(value: Any) -> bool:
+    """A yes/no answer: Python's bool, NumPy's bool or a one-element bool tensor."""
+    if isinstance(value, torch.Tensor):
+        return value.dtype == torch.bool and value.numel() == 1
+    return type(value).__name__ in ("bool", "bool_")
 
 
 def _compare_inputs(before: Any, after: Any) -> str | None:
     """Catch in-place edits of the inputs (a function step must return new tensors)."""
     for b, a in zip(_flat(before), _flat(after)):
         if isinstance(b, torch.Tensor) and not torch.equal(b, a.detach()):
-            return ("changed one of its input tensors in place; build and return new tensors "
+            return ("it changed one of its input tensors in place; build and return new tensors "
                     "instead (e.g. `p = p - lr * g`, not `p -= lr * g`)")
     return None
 
@@ -202,7 +361,7 @@ def _check_gradients(my_out, ref_out, my_inputs, ref_inputs, atol, rtol) -> str 
         if not (isinstance(m, torch.Tensor) and m.requires_grad):
             return ("the result is cut off from autograd, so no gradient flows back through it "
                     "(avoid .item(), .detach(), .numpy(), torch.tensor(...) on intermediate "
-                    "values and torch.no_grad())")
+                    "values, and torch.no_grad())")
         ref_total = ref_total + (r * w).sum()
         my_total = my_total + (m * w.to(m.dtype)).sum()
     if isinstance(ref_total, float):
@@ -221,17 +380,32 @@ def _check_gradients(my_out, ref_out, my_inputs, ref_inputs, atol, rtol) -> str 
 
 
 def check_close(value: Any, expected: Any, *, name: str = "your answer", atol: float = 1e-4,
-                rtol: float = 1e-3, hint: str = "", quiet: bool = False) -> bool:
-    """Compare a value (number or tensor) with the expected one; raise CheckFailed with a hint."""
-    if isinstance(expected, torch.Tensor):
-        problem = _compare(value, expected, name, atol, rtol)
-    elif value is None or value is Ellipsis:
-        problem = f"{name} is not filled in yet"
+                rtol: float = 1e-3, hint: str = "", quiet: bool = False,
+                dtype: str | torch.dtype | None = None) -> bool:
+    """Compare a value (number, bool, string or tensor) with the expected one; raise CheckFailed
+    with the hint if they differ. `dtype` as in check_function, for tensors."""
+    if value is None or value is Ellipsis:
+        problem = f"{name} is not filled in yet" if value is Ellipsis else \
+            f"{name} is None: did you forget a `return` statement?"
+    elif isinstance(expected, torch.Tensor):
+        problem = _dtype_problem(value, expected, name, dtype) or \
+            _compare(value, expected, name, atol, rtol)
+    elif _same_scalar(value, expected, atol, rtol):
+        problem = None
     else:
-        problem = None if _same_scalar(value, expected, atol, rtol) else (
-            f"{name} is {value!r}, expected about {expected!r}")
+        about = "about " if isinstance(expected, float) and (atol or rtol) else ""
+        problem = f"{name} is {_show(value)}, expected {about}{_show(expected)}"
     if problem:
-        raise CheckFailed(problem + "." + (f"\nHint: {hint}" if hint else ""))
+        raise CheckFailed(problem, hint=hint)
     if not quiet:
         print(f"✓ {name} is right.")
     return True
+
+
+def check_type(value: Any, types: type | tuple[type, ...], *, name: str, wanted: str,
+               hint: str = "") -> None:
+    """Raise CheckFailed unless `value` is an instance of `types` (the type the prompt states)."""
+    if value is None:
+        raise CheckFailed(f"{name} is None: did you forget a `return` statement?", hint=hint)
+    if not isinstance(value, types):
+        raise CheckFailed(f"{name} is a {type(value).__name__}, expected {wanted}", hint=hint)

@@ -302,3 +302,9 @@ def _check_stacked_config(config: TrainConfig) -> None:
             f"train_stacked does not support {', '.join(set_)}: train those models one by one "
             "with mnist_lab.train.fit"
         )
+
+
+def ema_update(avg: torch.Tensor, new: torch.Tensor, decay: float) -> torch.Tensor:
+    """One step of an exponential moving average, decay · avg + (1 − decay) · new, as a new
+    tensor: what torch.optim.swa_utils.get_ema_multi_avg_fn does to every parameter (lesson 15)."""
+    return torch.lerp(avg, new, 1 - decay)

@@ -141,3 +141,12 @@ def init_weights(model: nn.Module, scheme: str = "default", scale: float = 1.0) 
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def dropout_with_mask(x: torch.Tensor, mask: torch.Tensor, p: float, training: bool = True
+                      ) -> torch.Tensor:
+    """Inverted dropout with a given keep-mask (True = kept): x · mask / (1 − p) in training,
+    x itself in evaluation (lesson 12). nn.Dropout draws the mask as torch.rand(x.shape) >= p."""
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"p must be in [0, 1), got {p}")
+    return x * mask / (1 - p) if training else x

@@ -8,7 +8,7 @@ and the tests check them against torch.optim over several steps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import torch
@@ -221,3 +221,33 @@ def adadelta_step(
     delta = torch.sqrt(delta_avg + eps) / torch.sqrt(square_avg + eps) * g
     delta_avg = rho * delta_avg + (1.0 - rho) * delta**2
     return param - lr * delta, square_avg, delta_avg
+
+
+def steps_in_a_row(step: Callable[..., tuple], states: int = 1, count_steps: bool = False
+                   ) -> Callable[..., tuple]:
+    """`step` run once per gradient, its state carried over: what an optimiser does in training.
+
+    Returns `run(param, grads, **settings)`: it starts from zero state (`states` tensors shaped
+    like `param`), calls `step(param, grad, *state, **settings)` for each `grad` in `grads`
+    (a tensor (k, ...) or a list), passing the step number t = 1, 2, ... after the state when
+    `count_steps` is set (Adam's bias correction), and returns `(param, *state)` after the last
+    step. The exercises of lessons 04 and 14 compare a student's step with ours this way, so a
+    state returned in the wrong form shows up even when one step looks right.
+    """
+
+    def run(param: torch.Tensor, grads: Iterable[torch.Tensor], **settings) -> tuple:
+        state = [torch.zeros_like(param) for _ in range(states)]
+        for t, grad in enumerate(grads, start=1):
+            extra = (t,) if count_steps else ()
+            param, *state = step(param, grad, *state, *extra, **settings)
+        return (param, *state)
+
+    return run
+
+
+def l2_penalty(params: Iterable[torch.Tensor], weight_decay: float) -> torch.Tensor:
+    """(weight_decay / 2) · Σ p² over every entry of every tensor (lesson 12).
+
+    Its gradient is weight_decay · p, exactly what the optimisers' `weight_decay` adds.
+    """
+    return 0.5 * weight_decay * sum((p**2).sum() for p in params)

@@ -121,6 +121,7 @@ def test_mse_loss_on_one_sample_in_float64(mse_loss):
     gen = torch.Generator().manual_seed(3)
     p = torch.rand(1, 10, generator=gen, dtype=torch.float64)
     t = torch.rand(1, 10, generator=gen, dtype=torch.float64)  # any targets, not only one-hot
+    # float64: atol 1e-10, rtol 1e-8 leave room for a sum / numel instead of a mean
     checks.check_function(mse_loss, losses.mse_loss, [(p, t), (p[0], t[0])], name="mse_loss",
                           atol=1e-10, rtol=1e-8, quiet=True)
 
@@ -171,36 +172,30 @@ def test_bce_loss_matches_reference(bce_loss):
     import torch.nn.functional as F
 
     from mnist_lab import checks, losses
+    checks.require_attempt(bce_loss)
     gen = torch.Generator().manual_seed(4)
     p = 0.01 + 0.98 * torch.rand(3, 10, generator=gen)  # probabilities inside (0, 1)
     t = F.one_hot(torch.tensor([7, 2, 1]), 10).float()
+    soft = torch.rand(3, 10, generator=gen)  # soft targets (label smoothing): the same formula
+    hint = ("−(t·log p + (1 − t)·log(1 − p)), averaged over every element with .mean(), for any "
+            "targets between 0 and 1; clamp each log at −100 as torch does: "
+            "torch.log(p).clamp(min=-100)")
     # gradients are compared with respect to p only (the targets are fixed data)
-    checks.check_function(lambda q: bce_loss(q, t), lambda q: losses.bce_loss(q, t), [(p,)],
-                          name="bce_loss",
-                          hint="−(t·log p + (1 − t)·log(1 − p)), averaged over every element "
-                               "with .mean(); clamp each log at −100 as torch does: "
-                               "torch.log(p).clamp(min=-100)")
-
-
-# %%
-""" # BEGIN TEST CONFIG
-hidden: true
-""" # END TEST CONFIG
-def test_bce_loss_clamps_certain_outputs_like_torch(bce_loss):
-    import torch
-
-    from mnist_lab import checks, losses
-    # certain and right (1→1, 0→0), certain and wrong (0→1, 1→0), and two ordinary outputs
-    p = torch.tensor([[1.0, 0.0, 0.0, 1.0, 0.3, 0.9]])
-    t = torch.tensor([[1.0, 0.0, 1.0, 0.0, 1.0, 0.0]])
+    checks.check_function(lambda q, u: bce_loss(q, u.detach()),
+                          lambda q, u: losses.bce_loss(q, u.detach()),
+                          [(p, t), (p, soft)], name="bce_loss", hint=hint, quiet=True)
+    # certain and right (1→1, 0→0), certain and wrong (0→1, 1→0), and two ordinary outputs.
     # grad=False: at exactly 0 and 1 even torch's own gradients disagree (nan or ±2e11).
     # rtol 1e-3 also accepts clamping the inside of each log at e^-100 (log gives −99.98 in float32)
-    checks.check_function(bce_loss, losses.bce_loss, [(p, t)], name="bce_loss", grad=False,
-                          rtol=1e-3, quiet=True,
+    certain = torch.tensor([[1.0, 0.0, 0.0, 1.0, 0.3, 0.9]])
+    targets = torch.tensor([[1.0, 0.0, 1.0, 0.0, 1.0, 0.0]])
+    checks.check_function(bce_loss, losses.bce_loss, [(certain, targets)],
+                          name="bce_loss on certain outputs", grad=False, rtol=1e-3,
                           hint="p is exactly 0 or 1 here: clamp each log at −100 like torch, "
                                "torch.log(p).clamp(min=-100) and torch.log(1 - p).clamp(min=-100) "
                                "(or clamp the inside of each log at e^-100); clamping p to "
                                "[1e-7, 1 − 1e-7] avoids the inf but gives a different number")
+    print("✓ bce_loss matches nn.BCELoss: values, gradients, soft targets and certain outputs.")
 
 
 # %%
@@ -215,9 +210,13 @@ def test_bce_loss_on_one_sample_in_float64(bce_loss):
     p = 0.001 + 0.998 * torch.rand(1, 10, generator=gen, dtype=torch.float64)
     t = torch.zeros(1, 10, dtype=torch.float64)
     t[0, 6] = 1.0
+    soft = torch.rand(2, 5, generator=gen, dtype=torch.float64)
+    # float64: atol 1e-10, rtol 1e-8 leave room for another summation order
     checks.check_function(lambda q: bce_loss(q, t), lambda q: losses.bce_loss(q, t), [(p,)],
-                          name="bce_loss",
-                          atol=1e-10, rtol=1e-8, quiet=True)
+                          name="bce_loss", atol=1e-10, rtol=1e-8, quiet=True)
+    checks.check_function(lambda q: bce_loss(q, soft), lambda q: losses.bce_loss(q, soft),
+                          [(p.reshape(2, 5),)], name="bce_loss", atol=1e-10, rtol=1e-8,
+                          quiet=True)
 
 
 # %% [raw]
@@ -276,11 +275,13 @@ def test_bce_grad_matches_reference(bce_grad):
     gen = torch.Generator().manual_seed(6)
     p = 0.01 + 0.98 * torch.rand(3, 10, generator=gen)
     t = F.one_hot(torch.tensor([5, 8, 0]), 10).float()
+    soft = torch.rand(3, 10, generator=gen)  # soft targets: the same formula
     # grad=False: the answer is itself a derivative; its values are what matter
-    checks.check_function(bce_grad, losses.bce_grad, [(p, t)], name="bce_grad", grad=False,
+    checks.check_function(bce_grad, losses.bce_grad, [(p, t), (p, soft), (p[:1], t[:1])],
+                          name="bce_grad", grad=False,
                           hint="one element's slope is −t/p + (1 − t)/(1 − p), which is "
-                               "(p − t)/(p(1 − p)); the loss is a mean, so divide by the number "
-                               "of elements, p.numel()")
+                               "(p − t)/(p(1 − p)), for any targets; the loss is a mean, so "
+                               "divide by the number of elements, p.numel()")
 
 
 # %%
@@ -296,6 +297,7 @@ def test_bce_grad_with_soft_targets_and_one_sample(bce_grad):
     t = torch.rand(1, 10, generator=gen, dtype=torch.float64)  # soft targets: same formula
     near_edges = torch.tensor([1e-4, 0.5, 1 - 1e-4], dtype=torch.float64)
     edge_targets = torch.tensor([1.0, 0.0, 0.0], dtype=torch.float64)
+    # float64: atol 1e-9, rtol 1e-7 allow −t/p + (1 − t)/(1 − p) as well as (p − t)/(p(1 − p))
     checks.check_function(bce_grad, losses.bce_grad, [(p, t), (near_edges, edge_targets)],
                           name="bce_grad", grad=False, atol=1e-9, rtol=1e-7, quiet=True)
 

@@ -134,26 +134,28 @@ def test_sigmoid_grad_matches_reference(sigmoid_grad):
     import torch
 
     from mnist_lab import activations, checks
-    # grad=False: the answer is itself a derivative; its values are what matter
-    checks.check_function(sigmoid_grad, activations.sigmoid_grad, [(torch.linspace(-6, 6, 13),)],
+    # grad=False: the answer is itself a derivative; its values are what matter.
+    # x = ±100 is deep in the flat ends: the slope is about 0 there, never nan
+    x = torch.cat([torch.linspace(-6, 6, 13), torch.tensor([-100.0, -30.0, 30.0, 100.0])])
+    checks.check_function(sigmoid_grad, activations.sigmoid_grad, [(x,)],
                           name="sigmoid_grad", grad=False,
-                          hint="s = torch.sigmoid(x), then return s * (1 - s)")
+                          hint="s = torch.sigmoid(x), then return s * (1 - s); for very "
+                               "negative x, exp(-x) overflows to inf and inf/inf is nan")
 
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-def test_sigmoid_grad_is_zero_not_nan_when_saturated(sigmoid_grad):
+def test_sigmoid_grad_other_shapes_and_float64(sigmoid_grad):
     import torch
 
     from mnist_lab import activations, checks
-    far = torch.tensor([-100.0, -30.0, 30.0, 100.0])  # deep in the flat ends
     other = torch.randn(2, 3, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
-    checks.check_function(sigmoid_grad, activations.sigmoid_grad, [(far,), (other,)],
-                          name="sigmoid_grad", grad=False, quiet=True,
-                          hint="for very negative x, exp(-x) overflows to inf and inf/inf is nan; "
-                               "compute s = torch.sigmoid(x) and return s * (1 - s)")
+    far = torch.tensor([[-800.0, 800.0]], dtype=torch.float64)  # float64 overflows later
+    checks.check_function(sigmoid_grad, activations.sigmoid_grad, [(other,), (far,)],
+                          name="sigmoid_grad", grad=False, quiet=True, atol=1e-9, rtol=1e-7,
+                          hint="compute s = torch.sigmoid(x) and return s * (1 - s)")
 
 
 # %% [raw]
@@ -378,9 +380,10 @@ def test_leaky_relu_matches_reference(leaky_relu):
 
     from mnist_lab import activations, checks
     x = torch.linspace(-3, 3, 10)  # no entry is exactly 0, where the slope is a convention
-    checks.check_function(leaky_relu, activations.leaky_relu, [(x,)], name="leaky_relu",
-                          hint="keep x where x > 0 and use slope * x elsewhere: "
-                               "torch.where(x > 0, x, slope * x)")
+    checks.check_function(leaky_relu, activations.leaky_relu,
+                          [(x,), {"args": (x,), "kwargs": {"slope": 0.3}}], name="leaky_relu",
+                          hint="keep x where x > 0 and use slope * x elsewhere, with the slope "
+                               "you are given: torch.where(x > 0, x, slope * x)")
 
 
 # %%
@@ -394,7 +397,7 @@ def test_leaky_relu_with_other_slopes_and_float64(leaky_relu):
     gen = torch.Generator().manual_seed(4)
     x = torch.randn(4, 5, generator=gen, dtype=torch.float64)
     x = torch.where(x.abs() < 1e-3, torch.full_like(x, 0.5), x)  # keep clear of the kink at 0
-    cases = [{"args": (x,), "kwargs": {"slope": 0.3}}, (x, 0.0), {"args": (x[0],)}]
+    cases = [(x, 0.0), {"args": (x[0],)}, (x, 0.5)]
     checks.check_function(leaky_relu, activations.leaky_relu, cases, name="leaky_relu",
                           quiet=True, hint="use the slope you are given, not always 0.02")
 
@@ -437,11 +440,13 @@ def test_leaky_relu_grad_matches_reference(leaky_relu_grad):
     import torch
 
     from mnist_lab import activations, checks
-    x = torch.linspace(-3, 3, 10)
-    checks.check_function(leaky_relu_grad, activations.leaky_relu_grad, [(x,)],
+    x = torch.tensor([-3.0, -1.0, -1e-4, 0.0, 1e-4, 1.0, 3.0])  # 0 itself: the slope, as in torch
+    checks.check_function(leaky_relu_grad, activations.leaky_relu_grad,
+                          [(x,), {"args": (x,), "kwargs": {"slope": 0.3}}],
                           name="leaky_relu_grad", grad=False,
-                          hint="1 where x > 0 and slope elsewhere, shaped like x: "
-                               "torch.where(x > 0, torch.ones_like(x), torch.full_like(x, slope))")
+                          hint="1 where x > 0 and slope elsewhere (x = 0 included), shaped like "
+                               "x: torch.where(x > 0, torch.ones_like(x), "
+                               "torch.full_like(x, slope))")
 
 
 # %%
@@ -454,8 +459,8 @@ def test_leaky_relu_grad_with_other_slopes_and_float64(leaky_relu_grad):
     from mnist_lab import activations, checks
     gen = torch.Generator().manual_seed(5)
     x = torch.randn(3, 4, generator=gen, dtype=torch.float64)
-    x = torch.where(x.abs() < 1e-3, torch.full_like(x, 0.5), x)  # 0 itself is a convention
-    cases = [{"args": (x,), "kwargs": {"slope": 0.3}}, (x[:1], 0.1)]
+    x[0, 0] = 0.0
+    cases = [{"args": (x,), "kwargs": {"slope": 0.3}}, (x[:1], 0.1), (x,)]
     checks.check_function(leaky_relu_grad, activations.leaky_relu_grad, cases,
                           name="leaky_relu_grad", grad=False, quiet=True,
                           hint="use the slope you are given, and return a tensor shaped like x")

@@ -180,25 +180,17 @@ def test_sgd_momentum_matches_reference(sgd_momentum_step):
     def reference(param, grad, velocity, lr, momentum):
         return optim.sgd_step(param, grad, velocity, lr, momentum=momentum)
 
-    def steps_in_a_row(step):
-        def run(param, grads, lr, momentum):  # grads (k, ...): one gradient per step
-            velocity = torch.zeros_like(param)
-            for grad in grads:
-                param, velocity = step(param, grad, velocity, lr, momentum)
-            return param, velocity
-        return run
-
     hint = ("velocity = momentum * velocity + grad, then param - lr * velocity; "
-            "return both, in that order")
+            "return both, in that order, as new tensors")
     gen = torch.Generator().manual_seed(0)
     p, g, v = (torch.randn(3, 4, generator=gen) for _ in range(3))
     checks.check_function(sgd_momentum_step, reference,
                           [(p, g, torch.zeros(3, 4), 0.1, 0.9), (p, g, v, 0.05, 0.5)],
                           name="sgd_momentum_step", grad=False, hint=hint, quiet=True)
     grads = torch.randn(5, 3, 4, generator=gen)
-    checks.check_function(steps_in_a_row(sgd_momentum_step), steps_in_a_row(reference),
-                          [(p, grads, 0.1, 0.9)], name="sgd_momentum_step, 5 steps in a row",
-                          grad=False, hint=hint)
+    checks.check_function(optim.steps_in_a_row(sgd_momentum_step), optim.steps_in_a_row(reference),
+                          [{"args": (p, grads), "kwargs": {"lr": 0.1, "momentum": 0.9}}],
+                          name="sgd_momentum_step, 5 steps in a row", grad=False, hint=hint)
 
 
 # %%
@@ -213,21 +205,14 @@ def test_sgd_momentum_other_settings(sgd_momentum_step):
     def reference(param, grad, velocity, lr, momentum):
         return optim.sgd_step(param, grad, velocity, lr, momentum=momentum)
 
-    def steps_in_a_row(step):
-        def run(param, grads, lr, momentum):
-            velocity = torch.zeros_like(param)
-            for grad in grads:
-                param, velocity = step(param, grad, velocity, lr, momentum)
-            return param, velocity
-        return run
-
     gen = torch.Generator().manual_seed(1)
     p = torch.randn(7, generator=gen, dtype=torch.float64)
     grads = torch.randn(20, 7, generator=gen, dtype=torch.float64)
     # momentum 0 is plain SGD; 0.99 keeps almost all of the past; float64 and a 1-D parameter
-    checks.check_function(steps_in_a_row(sgd_momentum_step), steps_in_a_row(reference),
-                          [(p, grads, 0.01, 0.0), (p, grads, 0.3, 0.99)],
-                          name="sgd_momentum_step", grad=False, quiet=True)
+    checks.check_function(optim.steps_in_a_row(sgd_momentum_step), optim.steps_in_a_row(reference),
+                          [{"args": (p, grads), "kwargs": {"lr": 0.01, "momentum": 0.0}},
+                           {"args": (p, grads), "kwargs": {"lr": 0.3, "momentum": 0.99}}],
+                          name="sgd_momentum_step", grad=False, atol=1e-9, rtol=1e-7, quiet=True)
 
 
 # %% [raw]
@@ -426,29 +411,26 @@ def test_adam_step_matches_reference(adam_step):
 
     from mnist_lab import checks, optim
 
-    def steps_in_a_row(step):
-        def run(param, grads, lr):  # grads (k, ...): one gradient per step, t = 1..k
-            m, v = torch.zeros_like(param), torch.zeros_like(param)
-            for t, grad in enumerate(grads, start=1):
-                param, m, v = step(param, grad, m, v, t, lr=lr)
-            return param, m, v
-        return run
-
     hint = ("m = b1*m + (1-b1)*grad, v = b2*v + (1-b2)*grad**2; m_hat = m/(1-b1**t), "
-            "v_hat = v/(1-b2**t); param - lr*m_hat/(sqrt(v_hat)+eps); return (param, m, v) "
-            "with m and v NOT bias-corrected")
+            "v_hat = v/(1-b2**t); param - lr*m_hat/(sqrt(v_hat)+eps) with eps AFTER the root; "
+            "return (param, m, v) with m and v NOT bias-corrected")
     gen = torch.Generator().manual_seed(0)
     p, g, m = (torch.randn(3, 4, generator=gen) for _ in range(3))
     v = torch.rand(3, 4, generator=gen)  # a mean of squares is never negative
     zeros = torch.zeros(3, 4)
+    tiny = torch.full((3, 4), 1e-6)  # so small a gradient that where eps goes matters
+    # a zero gradient on a zero state: the parameter must not move (0 / (0 + eps), never 0 / 0)
     checks.check_function(adam_step, optim.adam_step,
                           [(p, g, zeros, zeros, 1), (p, g, m, v, 3),
-                           {"args": (p, g, m, v, 10), "kwargs": {"lr": 0.01}}],
+                           {"args": (p, g, m, v, 10), "kwargs": {"lr": 0.01}},
+                           (p, zeros, zeros, zeros, 1), (p, tiny, zeros, zeros, 2),
+                           {"args": (p, g, m, v, 4), "kwargs": {"weight_decay": 0.1}}],
                           name="adam_step", grad=False, hint=hint, quiet=True)
     grads = torch.randn(5, 3, 4, generator=gen)
-    checks.check_function(steps_in_a_row(adam_step), steps_in_a_row(optim.adam_step),
-                          [(p, grads, 0.01)], name="adam_step, 5 steps in a row", grad=False,
-                          hint=hint)
+    run = optim.steps_in_a_row(adam_step, states=2, count_steps=True)
+    checks.check_function(run, optim.steps_in_a_row(optim.adam_step, states=2, count_steps=True),
+                          [{"args": (p, grads), "kwargs": {"lr": 0.01}}],
+                          name="adam_step, 5 steps in a row", grad=False, hint=hint)
 
 
 # %%
@@ -489,7 +471,7 @@ def test_adam_step_weight_decay_and_float64(adam_step):
     checks.check_function(adam_step, optim.adam_step,
                           [{"args": (p, g, m, v, 4), "kwargs": {"weight_decay": 0.1}},
                            {"args": (p, g, m, v, 1), "kwargs": {"lr": 0.05, "weight_decay": 1.0}}],
-                          name="adam_step", grad=False, quiet=True)
+                          name="adam_step", grad=False, atol=1e-9, rtol=1e-7, quiet=True)
 
 
 # %% [raw]

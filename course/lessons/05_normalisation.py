@@ -281,11 +281,12 @@ def test_layer_norm_matches_torch(layer_norm):
     x = torch.randn(4, 8, generator=gen) * 3 + 1  # rows with a non-zero mean and spread
     weight, bias = torch.randn(8, generator=gen), torch.randn(8, generator=gen)
     checks.check_function(layer_norm, reference,
-                          [(x, torch.ones(8), torch.zeros(8)), (x, weight, bias)],
+                          [(x, torch.ones(8), torch.zeros(8)), (x, weight, bias),
+                           (0.003 * x, weight, bias)],  # a tiny spread: where eps goes matters
                           name="layer_norm",
                           hint="normalise each ROW: mean and variance over dim=-1 with "
                                "keepdim=True; the variance is biased (divide by D, not D - 1); "
-                               "eps goes inside the square root")
+                               "eps goes inside the square root: sqrt(var + eps)")
 
 
 # %%

@@ -225,11 +225,14 @@ def test_confusion_matrix_matches_reference(confusion_matrix):
     gen = torch.Generator().manual_seed(0)
     many_preds = torch.randint(0, 10, (500,), generator=gen)
     many_labels = torch.randint(0, 10, (500,), generator=gen)
+    unseen = (torch.tensor([0, 1]), torch.tensor([1, 0]), 4)  # classes 2 and 3 never occur
+    # dtype int64: the prompt asks for counts as an int64 tensor
     checks.check_function(confusion_matrix, metrics.confusion_matrix,
-                          [(preds, labels, 3), (many_preds, many_labels)],
-                          name="confusion_matrix", grad=False,
+                          [(preds, labels, 3), (many_preds, many_labels), unseen],
+                          name="confusion_matrix", grad=False, dtype=torch.int64,
                           hint="entry [true, predicted]: rows are the labels, columns the "
-                               "predictions; the result has shape (num_classes, num_classes)")
+                               "predictions; an int64 tensor of shape (num_classes, num_classes), "
+                               "classes that never occur included (bincount's minlength)")
 
 
 # %%
@@ -248,7 +251,7 @@ def test_confusion_matrix_edge_cases(confusion_matrix):
         (torch.tensor([9, 9, 8]), torch.tensor([9, 8, 8]), 12),  # classes never seen stay 0
     ]
     checks.check_function(confusion_matrix, metrics.confusion_matrix, cases,
-                          name="confusion_matrix", grad=False, quiet=True)
+                          name="confusion_matrix", grad=False, dtype=torch.int64, quiet=True)
 
 
 # %% [raw]
@@ -327,21 +330,26 @@ def combined_config():
 
 # %%
 def test_combined_config_builds_the_combined_network(combined_config):
+    import dataclasses
+
     import torch
 
     from mnist_lab import checks
     from mnist_lab.book import BOOK_ROWS
     from mnist_lab.models import MLP, MLPConfig
 
+    checks.require_attempt(combined_config)
+    hint = "784 → 200 → 10: hidden_activation, negative_slope, norm and output_activation"
     cfg = combined_config()
-    if not isinstance(cfg, MLPConfig):
-        raise checks.CheckFailed(f"combined_config() returned {cfg!r}, expected an MLPConfig "
-                                 "(did you forget `return`?)")
-    reference, mine = MLP(BOOK_ROWS["combined"].mlp), MLP(cfg)
+    checks.check_type(cfg, MLPConfig, name="combined_config()", wanted="an MLPConfig", hint=hint)
+    book = BOOK_ROWS["combined"].mlp
+    reference, mine = MLP(book), MLP(cfg)
     if str(mine) != str(reference):
-        raise checks.CheckFailed(f"the network differs from the book's combined network.\n"
-                                 f"Yours:\n{mine}\nExpected:\n{reference}\n"
-                                 "Hint: hidden_activation, norm and negative_slope")
+        differ = [f.name for f in dataclasses.fields(MLPConfig)
+                  if getattr(cfg, f.name) != getattr(book, f.name)]
+        raise checks.CheckFailed(
+            "the network built from your config differs from the book's combined network "
+            f"(check {', '.join(differ)})", hint=hint)
     mine.load_state_dict(reference.state_dict())  # identical weights: outputs must agree
     x = torch.rand(4, 784, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():

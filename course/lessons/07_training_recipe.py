@@ -150,13 +150,16 @@ def expected_initial_loss(loss, num_classes):
 def test_expected_initial_loss_for_ten_classes(expected_initial_loss):
     from mnist_lab import checks, recipe
 
-    for loss in ("cross_entropy", "mse", "bce"):
-        checks.check_close(expected_initial_loss(loss, 10),
-                           recipe.expected_initial_loss(loss, 10),
-                           name=f"expected_initial_loss({loss!r}, 10)",
-                           hint="softmax over C equal logits gives 1/C per class; sigmoid outputs "
-                                "start at 0.5", quiet=True)
-    print("✓ expected_initial_loss is right for cross_entropy, mse and bce with 10 classes.")
+    checks.require_attempt(expected_initial_loss)
+    hint = ("softmax over C equal logits gives 1/C per class, so −log(1/C); sigmoid outputs "
+            "start at 0.5 whatever C is; return a Python float (math.log, not torch.log)")
+    for loss, c in (("cross_entropy", 10), ("mse", 10), ("bce", 10), ("cross_entropy", 2)):
+        value = expected_initial_loss(loss, c)
+        name = f"expected_initial_loss({loss!r}, {c})"
+        checks.check_type(value, float, name=name, wanted="a Python float", hint=hint)
+        checks.check_close(value, recipe.expected_initial_loss(loss, c), name=name, hint=hint,
+                           atol=1e-9, rtol=1e-7, quiet=True)
+    print("✓ expected_initial_loss is right for cross_entropy, mse and bce.")
 
 
 # %%
@@ -166,10 +169,13 @@ hidden: true
 def test_expected_initial_loss_other_class_counts(expected_initial_loss):
     from mnist_lab import checks, recipe
 
-    # two classes and a thousand for softmax; sigmoid losses must not depend on C
-    for loss, c in (("cross_entropy", 2), ("cross_entropy", 1000), ("mse", 3), ("bce", 100)):
-        checks.check_close(expected_initial_loss(loss, c), recipe.expected_initial_loss(loss, c),
-                           name=f"expected_initial_loss({loss!r}, {c})", quiet=True)
+    # a thousand classes for softmax; sigmoid losses must not depend on C
+    for loss, c in (("cross_entropy", 1000), ("mse", 3), ("bce", 100), ("mse", 2)):
+        value = expected_initial_loss(loss, c)
+        name = f"expected_initial_loss({loss!r}, {c})"
+        checks.check_type(value, float, name=name, wanted="a Python float")
+        checks.check_close(value, recipe.expected_initial_loss(loss, c), name=name, atol=1e-9,
+                           rtol=1e-7, quiet=True)
 
 
 # %% [raw]
@@ -504,24 +510,35 @@ def numerical_gradient(f, x, eps=1e-6):
 def test_numerical_gradient_matches_autograd(numerical_gradient):
     import torch
 
-    from mnist_lab import checks
+    from mnist_lab import checks, recipe
 
     def autograd_gradient(f, x):
         x = x.clone().requires_grad_(True)
         return torch.autograd.grad(f(x), x)[0]
 
+    checks.require_attempt(numerical_gradient)
     hint = ("for each i: copy x, add eps at entry i, call f; subtract eps instead, call f; "
-            "the difference over 2*eps is entry i of the gradient")
+            "the difference over 2*eps is entry i of the gradient, shaped like x")
     x = torch.linspace(-2, 2, 6, dtype=torch.float64)
     before = x.clone()
-    for f, name in ((lambda v: (v**2).sum(), "sum(x²)"),
-                    (lambda v: (v.sin() * v).sum(), "sum(sin(x)·x)")):
-        checks.check_close(numerical_gradient(f, x), autograd_gradient(f, x),
+    matrix = torch.randn(2, 3, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    for f, v, name in ((lambda v: (v**2).sum(), x, "sum(x²)"),
+                       (lambda v: (v.sin() * v).sum(), x, "sum(sin(x)·x)"),
+                       (lambda v: (v.exp() * v).sum(), matrix, "sum(exp(x)·x) of a (2, 3) x")):
+        # float64 central differences with eps = 1e-6 are good to about 1e-9
+        checks.check_close(numerical_gradient(f, v), autograd_gradient(f, v),
                            name=f"numerical_gradient of {name}", atol=1e-6, rtol=1e-5,
                            hint=hint, quiet=True)
     checks.check_close(x, before, name="x after your function (it must not change)",
                        atol=0, rtol=0, hint="work on x.clone(), not on x itself", quiet=True)
-    print("✓ numerical_gradient matches autograd on 2 functions and leaves x unchanged.")
+    # for x³ the central difference is 3x² + eps² exactly; a forward difference is 3x² + 3x·eps
+    cube = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
+    checks.check_close(numerical_gradient(lambda v: (v**3).sum(), cube, 1e-2),
+                       recipe.numerical_gradient(lambda v: (v**3).sum(), cube, 1e-2),
+                       name="numerical_gradient of sum(x³) with eps=0.01", atol=1e-9, rtol=1e-7,
+                       quiet=True, hint="use the eps you are given, and the CENTRAL difference "
+                                        "(f(x + eps·eᵢ) − f(x − eps·eᵢ)) / (2·eps)")
+    print("✓ numerical_gradient matches autograd on 3 functions and leaves x unchanged.")
 
 
 # %%
@@ -543,8 +560,11 @@ def test_numerical_gradient_of_a_matrix_loss(numerical_gradient):
 
     leaf = w.clone().requires_grad_(True)
     expected = torch.autograd.grad(loss(leaf), leaf)[0]
+    before = w.clone()
     checks.check_close(numerical_gradient(loss, w), expected, name="gradient of a (4, 3) matrix",
                        atol=1e-6, rtol=1e-5, quiet=True)
+    checks.check_close(w, before, name="x after your function (it must not change)", atol=0,
+                       rtol=0, quiet=True, hint="work on x.clone(), not on x itself")
 
 
 # %%
@@ -556,13 +576,12 @@ def test_numerical_gradient_uses_the_given_eps(numerical_gradient):
 
     from mnist_lab import checks, recipe
 
-    # for x³ the central difference is 3x² + eps² exactly: a large eps shows whether it is used
     x = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
     for eps in (1e-1, 1e-3):
         checks.check_close(numerical_gradient(lambda v: (v**3).sum(), x, eps),
                            recipe.numerical_gradient(lambda v: (v**3).sum(), x, eps),
-                           name=f"numerical_gradient with eps={eps}", atol=1e-9, rtol=1e-9,
-                           quiet=True)
+                           name=f"numerical_gradient with eps={eps}", atol=1e-9, rtol=1e-7,
+                           quiet=True, hint="use the eps you are given")
 
 
 # %% [raw]

@@ -197,26 +197,42 @@ def iterate_minibatches(x, y, batch_size, generator):
 def test_minibatches_cover_every_sample_once(iterate_minibatches):
     import torch
 
-    from mnist_lab.checks import CheckFailed
+    from mnist_lab import checks
 
+    checks.require_attempt(iterate_minibatches)
     n, b = 100, 16
     x = torch.arange(n, dtype=torch.float32)[:, None] * torch.ones(1, 3)  # row i is all i
     y = torch.arange(n)
     batches = iterate_minibatches(x, y, b, torch.Generator().manual_seed(0))
-    if batches is None:
-        raise CheckFailed("iterate_minibatches returned None — did you forget a `return`?")
-    batches = list(batches)
+    checks.check_type(batches, list, name="iterate_minibatches(...)", wanted="a list of "
+                      "(xb, yb) pairs", hint="collect the pairs in a list and return it")
     sizes = [len(yb) for _, yb in batches]
     if sizes != [16] * 6 + [4]:
-        raise CheckFailed(f"batch sizes {sizes}, expected six of 16 and a last one of 4")
-    seen = torch.cat([yb for _, yb in batches])
+        raise checks.CheckFailed(f"batch sizes {sizes}, expected six of 16 and a last one of 4",
+                                 hint="keep the short last batch: range(0, len(x), batch_size)")
+    seen = torch.cat([torch.as_tensor(yb) for _, yb in batches])
     if not torch.equal(seen.sort().values, y):
-        raise CheckFailed("the batches do not cover every sample exactly once")
+        raise checks.CheckFailed("the batches do not cover every sample exactly once")
     if torch.equal(seen, y):
-        raise CheckFailed("the samples come in file order: shuffle with torch.randperm")
-    if not all(torch.equal(xb[:, 0].long(), yb) for xb, yb in batches):
-        raise CheckFailed("images and labels got separated: index x and y with the same slice")
-    print("✓ iterate_minibatches covers every sample once, shuffled, images with their labels.")
+        raise checks.CheckFailed("the samples come in file order: shuffle with torch.randperm")
+    if not all(torch.equal(torch.as_tensor(xb)[:, 0].long(), torch.as_tensor(yb))
+               for xb, yb in batches):
+        raise checks.CheckFailed("images and labels got separated: index x and y with the same "
+                                 "slice of one permutation")
+    # the generator alone decides the order: the same seed gives the same batches, whatever
+    # the global random state (torch.manual_seed) is
+    orders = []
+    with torch.random.fork_rng(devices=[]):  # leave the notebook's random state untouched
+        for global_seed in (1, 2):
+            torch.manual_seed(global_seed)
+            again = iterate_minibatches(x, y, b, torch.Generator().manual_seed(0))
+            orders.append(torch.cat([torch.as_tensor(yb) for _, yb in again]))
+    if not (torch.equal(orders[0], seen) and torch.equal(orders[1], seen)):
+        raise checks.CheckFailed("the order does not follow the generator: the same seed gave "
+                                 "different batches",
+                                 hint="torch.randperm(len(x), generator=generator)")
+    print("✓ iterate_minibatches covers every sample once, shuffled by the generator, images "
+          "with their labels.")
 
 
 # %%
@@ -226,12 +242,18 @@ hidden: true
 def test_minibatches_edge_cases(iterate_minibatches):
     import torch
 
+    from mnist_lab import checks
+
     for n, b in ((10, 1), (7, 10), (64, 64)):  # batch of one, batch larger than n, exact fit
         y = torch.arange(n)
         batches = list(iterate_minibatches(y[:, None].float(), y, b,
                                            torch.Generator().manual_seed(1)))
-        assert len(batches) == -(-n // b), f"n={n}, batch {b}: wrong number of batches"
-        assert torch.equal(torch.cat([yb for _, yb in batches]).sort().values, y)
+        if len(batches) != -(-n // b):
+            raise checks.CheckFailed(f"n={n}, batch {b}: {len(batches)} batches, expected "
+                                     f"{-(-n // b)}")
+        seen = torch.cat([torch.as_tensor(yb) for _, yb in batches])
+        if not torch.equal(seen.sort().values, y):
+            raise checks.CheckFailed(f"n={n}, batch {b}: not every sample exactly once")
 
 
 # %% [raw]
@@ -418,25 +440,29 @@ def kfold_indices(n, k):
 def test_kfold_indices_partition(kfold_indices):
     import torch
 
-    from mnist_lab.checks import CheckFailed
+    from mnist_lab import checks
 
+    checks.require_attempt(kfold_indices)
     n, k = 23, 5
     folds = kfold_indices(n, k)
-    if folds is None:
-        raise CheckFailed("kfold_indices returned None — did you forget a `return`?")
+    checks.check_type(folds, (list, tuple), name="kfold_indices(23, 5)",
+                      wanted="a list of (train_idx, val_idx) pairs")
     folds = list(folds)
     if len(folds) != k:
-        raise CheckFailed(f"expected {k} (train, val) pairs, got {len(folds)}")
+        raise checks.CheckFailed(f"expected {k} (train, val) pairs, got {len(folds)}")
     val = torch.cat([torch.as_tensor(v) for _, v in folds])
     if not torch.equal(val.sort().values, torch.arange(n)):
-        raise CheckFailed("the validation folds must hold every index exactly once")
+        raise checks.CheckFailed("the validation folds must hold every index exactly once")
     for train, v in folds:
         both = set(torch.as_tensor(train).tolist()) | set(torch.as_tensor(v).tolist())
         if len(train) + len(v) != n or len(both) != n:
-            raise CheckFailed("each train_idx must hold exactly the indices not in its val_idx")
+            raise checks.CheckFailed("each train_idx must hold exactly the indices not in its "
+                                     "val_idx")
     sizes = [len(v) for _, v in folds]
     if max(sizes) - min(sizes) > 1:
-        raise CheckFailed(f"fold sizes {sizes} differ by more than one")
+        raise checks.CheckFailed(f"fold sizes {sizes} differ by more than one",
+                                 hint="torch.tensor_split(torch.arange(n), k) spreads the "
+                                      "remainder over the first folds")
     print("✓ kfold_indices splits 23 indices into 5 folds correctly.")
 
 
@@ -447,13 +473,17 @@ hidden: true
 def test_kfold_indices_other_sizes(kfold_indices):
     import torch
 
+    from mnist_lab import checks
+
     for n, k in ((7, 7), (103, 10), (10, 2)):  # leave-one-out, uneven folds, halves
         folds = list(kfold_indices(n, k))
         val = torch.cat([torch.as_tensor(v) for _, v in folds])
-        assert len(folds) == k and torch.equal(val.sort().values, torch.arange(n))
-        assert all(len(t) + len(v) == n for t, v in folds)
         sizes = [len(v) for _, v in folds]
-        assert max(sizes) - min(sizes) <= 1
+        ok = (len(folds) == k and torch.equal(val.sort().values, torch.arange(n))
+              and all(len(t) + len(v) == n for t, v in folds) and max(sizes) - min(sizes) <= 1)
+        if not ok:
+            raise checks.CheckFailed(f"kfold_indices({n}, {k}) is not a partition into {k} "
+                                     "folds of nearly equal size")
 
 
 # %% [raw]

@@ -244,12 +244,17 @@ def test_generalisation_gap_on_curves(generalisation_gap):
 
     train_acc = [0.5, 0.8, 0.9, 0.95, 0.99, 1.0]
     val_acc = [0.6, 0.78, 0.85, 0.86, 0.86, 0.85]
+    hint = ("gaps = train − val per epoch; average the last `last` of them (all of them if "
+            "there are fewer); return a Python float")
     checks.check_function(generalisation_gap, reference,
                           [(train_acc, val_acc), (train_acc, val_acc, 1),
                            (train_acc[:2], val_acc[:2])],
-                          name="generalisation_gap", grad=False,
-                          hint="gaps = train − val per epoch; average the last `last` of them "
-                               "(all of them if there are fewer)")
+                          name="generalisation_gap", grad=False, atol=1e-9, rtol=1e-7, hint=hint,
+                          quiet=True)
+    checks.check_type(generalisation_gap(train_acc, val_acc), float,
+                      name="generalisation_gap(train_acc, val_acc)", wanted="a Python float",
+                      hint=hint)
+    print("✓ generalisation_gap matches the reference on 3 cases and returns a float.")
 
 
 # %%
@@ -424,15 +429,19 @@ def test_diagnose_names_each_pattern(diagnose):
         ([0.5, 0.6, 0.7, 0.8], [0.55, 0.65, 0.72, 0.79], "train longer"),
         ([0.4, 0.5, 0.55, 0.55], [0.45, 0.52, 0.55, 0.55], "underfitting"),
         ([0.9, 0.96, 0.97, 0.97], [0.93, 0.95, 0.96, 0.96], "fine"),
+        ([0.1, 0.25, 0.99], [0.1, 0.3, 0.5], "overfitting"),  # only epoch 1 near chance
+        ([0.5, 1.0], [0.5, 0.9], "overfitting"),  # overfitting wins over a rising val curve
+        ([0.5, 0.6, 0.85], [0.5, 0.9, 0.9], "underfitting"),  # the TRAINING accuracy is low
     ]
+    checks.require_attempt(diagnose)
     for train_acc, val_acc, expected in cases:
         got = diagnose(train_acc, val_acc)
         if got != expected:
             raise checks.CheckFailed(
-                f"diagnose({train_acc}, {val_acc}) returned {got!r}, expected {expected!r}.\n"
+                f"diagnose({train_acc}, {val_acc}) returned {got!r}, expected {expected!r}. "
                 "Hint: apply the rules in order (bad init, overfitting, train longer, "
                 "underfitting, fine) and return at the first that matches")
-    print(f"✓ diagnose names all {len(cases)} patterns.")
+    print(f"✓ diagnose names all {len(cases)} patterns and applies the rules in order.")
 
 
 # %%
@@ -451,7 +460,10 @@ def test_diagnose_order_and_thresholds(diagnose):
     ]
     for train_acc, val_acc, expected in cases:
         got = diagnose(train_acc, val_acc)
-        assert got == expected, f"diagnose({train_acc}, {val_acc}) returned {got!r}"
+        if got != expected:
+            from mnist_lab.checks import CheckFailed
+            raise CheckFailed(f"diagnose({train_acc}, {val_acc}) returned {got!r}, expected "
+                              f"{expected!r}. Hint: the rules in order, with strict thresholds")
 
 
 # %% [raw]

@@ -202,9 +202,7 @@ def test_l2_penalty_values_and_gradients(l2_penalty):
     import torch
 
     from mnist_lab import checks
-
-    def reference(params, weight_decay):
-        return 0.5 * weight_decay * sum((p ** 2).sum() for p in params)
+    from mnist_lab.optim import l2_penalty as reference
 
     gen = torch.Generator().manual_seed(0)
     weight, bias = torch.randn(5, 4, generator=gen), torch.randn(5, generator=gen)
@@ -224,9 +222,7 @@ def test_l2_penalty_edge_cases(l2_penalty):
     import torch
 
     from mnist_lab import checks
-
-    def reference(params, weight_decay):
-        return 0.5 * weight_decay * sum((p ** 2).sum() for p in params)
+    from mnist_lab.optim import l2_penalty as reference
 
     gen = torch.Generator().manual_seed(1)
     big = torch.randn(3, 2, 4, generator=gen, dtype=torch.float64)
@@ -343,15 +339,14 @@ def test_dropout_scales_kept_units(dropout):
     import torch
 
     from mnist_lab import checks
-
-    def reference(x, mask, p, training=True):
-        return x * mask / (1 - p) if training else x
+    from mnist_lab.models import dropout_with_mask as reference
 
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(4, 6, generator=gen)
     mask = torch.rand(4, 6, generator=gen) >= 0.5
     checks.check_function(dropout, reference,
                           [(x, mask, 0.5), (x, torch.rand(4, 6, generator=gen) >= 0.2, 0.2),
+                           (x, torch.rand(4, 6, generator=gen) >= 0.9, 0.9),
                            {"args": (x, mask, 0.5), "kwargs": {"training": False}}],
                           name="dropout",
                           hint="zero the dropped units (x * mask) and divide the kept ones by "
@@ -366,9 +361,7 @@ def test_dropout_edge_cases(dropout):
     import torch
 
     from mnist_lab import checks
-
-    def reference(x, mask, p, training=True):
-        return x * mask / (1 - p) if training else x
+    from mnist_lab.models import dropout_with_mask as reference
 
     gen = torch.Generator().manual_seed(1)
     x64 = torch.randn(3, 5, generator=gen, dtype=torch.float64)
@@ -554,12 +547,7 @@ def test_shift_moves_each_image(shift):
     import torch
 
     from mnist_lab import checks
-
-    def reference(images, dx, dy):
-        padded = torch.nn.functional.pad(images, (28, 28, 28, 28))  # (B, 84, 84)
-        return torch.stack([padded[k, 28 - int(dy[k]):56 - int(dy[k]),
-                                   28 - int(dx[k]):56 - int(dx[k])]
-                            for k in range(len(images))])
+    from mnist_lab.augment import shift_pixels as reference
 
     gen = torch.Generator().manual_seed(0)
     images = torch.rand(4, 28, 28, generator=gen)
@@ -579,12 +567,7 @@ def test_shift_edge_cases(shift):
     import torch
 
     from mnist_lab import checks
-
-    def reference(images, dx, dy):
-        padded = torch.nn.functional.pad(images, (28, 28, 28, 28))  # (B, 84, 84)
-        return torch.stack([padded[k, 28 - int(dy[k]):56 - int(dy[k]),
-                                   28 - int(dx[k]):56 - int(dx[k])]
-                            for k in range(len(images))])
+    from mnist_lab.augment import shift_pixels as reference
 
     gen = torch.Generator().manual_seed(1)
     one = torch.rand(1, 28, 28, generator=gen, dtype=torch.float64)

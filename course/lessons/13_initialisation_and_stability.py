@@ -473,11 +473,13 @@ def test_clip_grad_norm_matches_reference(clip_grad_norm):
     gen = torch.Generator().manual_seed(0)
     grads = [torch.randn(4, 3, generator=gen), torch.randn(3, generator=gen),
              torch.randn(2, 4, generator=gen)]
-    cases = [(grads, 1.0), ([10 * g for g in grads], 5.0)]
+    small = [0.01 * g for g in grads]  # a norm below the max: returned unchanged
+    cases = [(grads, 1.0), ([10 * g for g in grads], 5.0), (small, 10.0)]
     checks.check_function(clip_grad_norm, stability.clip_grad_norm, cases, name="clip_grad_norm",
                           grad=False,
-                          hint="norm = sqrt of the sum of g**2 over ALL tensors; if norm > "
-                               "max_norm, multiply every tensor by max_norm / norm")
+                          hint="norm = sqrt of the sum of g**2 over ALL tensors; only if norm > "
+                               "max_norm, multiply every tensor by max_norm / norm; return new "
+                               "tensors")
 
 
 # %%

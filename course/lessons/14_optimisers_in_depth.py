@@ -342,27 +342,24 @@ def test_rmsprop_step_matches_reference(rmsprop_step):
 
     from mnist_lab import checks, optim
 
-    def steps_in_a_row(step):
-        def run(param, grads, lr):  # grads (k, ...): one gradient per step, state carried
-            square_avg = torch.zeros_like(param)
-            for grad in grads:
-                param, square_avg = step(param, grad, square_avg, lr=lr)
-            return param, square_avg
-        return run
-
-    hint = ("square_avg = alpha*square_avg + (1-alpha)*grad**2; "
-            "param - lr*grad/(sqrt(square_avg) + eps); return (param, square_avg)")
+    hint = ("grad = grad + weight_decay*param; square_avg = alpha*square_avg + (1-alpha)*grad**2; "
+            "param - lr*grad/(sqrt(square_avg) + eps), eps AFTER the root; "
+            "return (param, square_avg)")
     gen = torch.Generator().manual_seed(0)
     p, g = torch.randn(3, 4, generator=gen), torch.randn(3, 4, generator=gen)
     s = torch.rand(3, 4, generator=gen)  # a mean of squares is never negative
+    tiny = torch.full((3, 4), 1e-6)  # gradients so small that where eps goes matters
     checks.check_function(rmsprop_step, optim.rmsprop_step,
                           [(p, g, torch.zeros(3, 4)), (p, g, s),
-                           {"args": (p, g, s), "kwargs": {"lr": 0.1}}],
+                           {"args": (p, g, s), "kwargs": {"lr": 0.1}},
+                           {"args": (p, g, s), "kwargs": {"weight_decay": 0.1}},
+                           {"args": (p, tiny, torch.zeros(3, 4)), "kwargs": {"eps": 1e-6}}],
                           name="rmsprop_step", grad=False, hint=hint, quiet=True)
     grads = torch.randn(5, 3, 4, generator=gen)
-    checks.check_function(steps_in_a_row(rmsprop_step), steps_in_a_row(optim.rmsprop_step),
-                          [(p, grads, 0.01)], name="rmsprop_step, 5 steps in a row", grad=False,
-                          hint=hint)
+    checks.check_function(optim.steps_in_a_row(rmsprop_step),
+                          optim.steps_in_a_row(optim.rmsprop_step),
+                          [{"args": (p, grads), "kwargs": {"lr": 0.01}}],
+                          name="rmsprop_step, 5 steps in a row", grad=False, hint=hint)
 
 
 # %%
@@ -377,10 +374,9 @@ def test_rmsprop_step_other_settings(rmsprop_step):
     gen = torch.Generator().manual_seed(4)
     p, g = torch.randn(2, 5, generator=gen), torch.randn(2, 5, generator=gen)
     s = torch.rand(2, 5, generator=gen)
-    tiny = torch.full((2, 5), 1e-6)  # gradients so small that eps matters
+    tiny = torch.full((2, 5), 1e-6)
     checks.check_function(rmsprop_step, optim.rmsprop_step,
                           [{"args": (p, g, s), "kwargs": {"alpha": 0.9, "eps": 1e-3}},
-                           {"args": (p, g, s), "kwargs": {"weight_decay": 0.1}},
                            {"args": (p, tiny, torch.zeros(2, 5)),
                             "kwargs": {"lr": 0.5, "alpha": 0.5, "eps": 1e-6}}],
                           name="rmsprop_step", grad=False, quiet=True)
@@ -395,20 +391,15 @@ def test_rmsprop_step_float64_state_over_many_steps(rmsprop_step):
 
     from mnist_lab import checks, optim
 
-    def trajectory(step):
-        def run(param, grads):  # 20 steps with weight decay; the state must carry over
-            square_avg = torch.zeros_like(param)
-            for grad in grads:
-                param, square_avg = step(param, grad, square_avg, lr=0.003, alpha=0.95,
-                                         weight_decay=0.01)
-            return param, square_avg
-        return run
-
     gen = torch.Generator().manual_seed(5)
     p = torch.randn(7, generator=gen, dtype=torch.float64)
     grads = torch.randn(20, 7, generator=gen, dtype=torch.float64)
-    checks.check_function(trajectory(rmsprop_step), trajectory(optim.rmsprop_step),
-                          [(p, grads)], name="rmsprop_step, 20 float64 steps", grad=False,
+    settings = {"lr": 0.003, "alpha": 0.95, "weight_decay": 0.01}  # the state must carry over
+    # float64 over 20 steps: atol 1e-10, rtol 1e-8 leave room for another order of operations
+    checks.check_function(optim.steps_in_a_row(rmsprop_step),
+                          optim.steps_in_a_row(optim.rmsprop_step),
+                          [{"args": (p, grads), "kwargs": settings}],
+                          name="rmsprop_step, 20 float64 steps", grad=False,
                           atol=1e-10, rtol=1e-8, quiet=True)
 
 

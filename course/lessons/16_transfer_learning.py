@@ -112,12 +112,18 @@ def test_relabel_digits_5_to_9(relabel):
     from mnist_lab import checks
     from mnist_lab.transfer import subset_classes
 
+    checks.require_attempt(relabel)
+    hint = ("each label becomes its POSITION in `classes` (which need not be sorted), e.g. with "
+            "a boolean mask per class written into a new int64 tensor")
     y = torch.tensor([5, 9, 7, 6, 8, 5, 9])
-    expected = subset_classes(y, y, [5, 6, 7, 8, 9])[1]
-    answer = relabel(y.clone(), [5, 6, 7, 8, 9])
-    checks.check_close(answer, expected, name="relabel(y, [5, 6, 7, 8, 9])", atol=0,
-                       hint="label 5 becomes 0, 6 becomes 1, ..., 9 becomes 4: the position of "
-                            "the label in `classes`")
+    for labels, classes in ((y, [5, 6, 7, 8, 9]), (torch.tensor([9, 5, 7, 7, 5]), [9, 5, 7]),
+                            (torch.tensor([0, 1, 1]), [1, 0])):
+        expected = subset_classes(labels, labels, classes)[1]
+        # atol 0 and int64: labels are exact class indices
+        checks.check_close(relabel(labels.clone(), classes), expected, atol=0, rtol=0,
+                           dtype=torch.int64, name=f"relabel(y, {classes})", hint=hint,
+                           quiet=True)
+    print("✓ relabel maps each label to its position in `classes`, sorted or not.")
 
 
 # %%
@@ -131,12 +137,12 @@ def test_relabel_unsorted_and_single_classes(relabel):
     from mnist_lab.transfer import subset_classes
 
     gen = torch.Generator().manual_seed(0)
-    cases = [(torch.tensor([9, 5, 7, 7, 5]), [9, 5, 7]), (torch.tensor([3, 3]), [3]),
+    cases = [(torch.tensor([3, 3]), [3]),
              (torch.randint(0, 10, (500,), generator=gen), [4, 0, 9, 1, 8, 2, 7, 3, 6, 5])]
     for y, classes in cases:
         expected = subset_classes(y, y, classes)[1]
-        checks.check_close(relabel(y.clone(), classes), expected, atol=0, quiet=True,
-                           name=f"relabel(y, {classes})")
+        checks.check_close(relabel(y.clone(), classes), expected, atol=0, rtol=0,
+                           dtype=torch.int64, quiet=True, name=f"relabel(y, {classes})")
 
 
 # %% [raw]
@@ -243,18 +249,33 @@ def freeze_all_but_last(model):
 
 # %%
 def test_freeze_all_but_last_on_an_mlp(freeze_all_but_last):
+    from torch import nn
+
     from mnist_lab import checks
     from mnist_lab.models import MLP
 
-    model = MLP(sizes=(784, 32, 16, 5), hidden_activation="relu", output_activation="none")
-    freeze_all_but_last(model)
-    flags = {name: p.requires_grad for name, p in model.named_parameters()}
-    expected = {name: name.startswith("out.") for name in flags}
-    checks.check_close(flags == expected, True, name="the requires_grad flags", quiet=True,
-                       hint=f"expected {expected}, got {flags}: call p.requires_grad_(False) for "
-                            "every parameter, then p.requires_grad_(True) for the parameters of "
-                            "the last nn.Linear only")
-    print("✓ only the last Linear layer, model.out, is trainable.")
+    checks.require_attempt(freeze_all_but_last)
+    hint = ("call p.requires_grad_(False) for every parameter, then p.requires_grad_(True) for "
+            "the parameters of the LAST nn.Linear (found with model.modules() and isinstance), "
+            "which need not be the model's last module; return the model")
+    mlp = MLP(sizes=(784, 32, 16, 5), hidden_activation="relu", output_activation="none")
+    ends_in_softmax = nn.Sequential(nn.Linear(6, 4), nn.Tanh(), nn.Linear(4, 2),
+                                    nn.Softmax(dim=1))
+    ends_in_norm = nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 3), nn.LayerNorm(3))
+    for model, head in ((mlp, "out."), (ends_in_softmax, "2."), (ends_in_norm, "2.")):
+        kind = f"a {type(model).__name__} ending in {type(list(model.modules())[-1]).__name__}"
+        returned = freeze_all_but_last(model)
+        if returned is not model:
+            raise checks.CheckFailed(f"freeze_all_but_last({kind}) returned {returned!r:.40}, "
+                                     "expected the model itself", hint="end with `return model`")
+        wrong = [f"{name} ({'trainable' if p.requires_grad else 'frozen'}, expected "
+                 f"{'trainable' if name.startswith(head) else 'frozen'})"
+                 for name, p in model.named_parameters()
+                 if p.requires_grad != name.startswith(head)]
+        if wrong:
+            raise checks.CheckFailed(f"on {kind}, {len(wrong)} parameters have the wrong "
+                                     f"requires_grad flag: {', '.join(wrong[:3])}", hint=hint)
+    print("✓ only the last Linear layer stays trainable, on 3 kinds of model.")
 
 
 # %%
@@ -272,10 +293,11 @@ def test_freeze_all_but_last_on_other_models(freeze_all_but_last):
                           nn.Linear(4, 2), nn.Softmax(dim=1))
     for model, head in ((deep, "out."), (plain, "4.")):
         freeze_all_but_last(model)
-        flags = {name: p.requires_grad for name, p in model.named_parameters()}
-        expected = {name: name.startswith(head) for name in flags}
-        checks.check_close(flags == expected, True, quiet=True,
-                           name=f"the requires_grad flags (got {flags})")
+        wrong = [name for name, p in model.named_parameters()
+                 if p.requires_grad != name.startswith(head)]
+        if wrong:
+            raise checks.CheckFailed(f"on a {type(model).__name__}, the parameters "
+                                     f"{', '.join(wrong[:3])} have the wrong requires_grad flag")
 
 
 # %% [raw]
@@ -462,12 +484,30 @@ def test_penultimate_on_the_digit_source(penultimate):
     from mnist_lab.models import MLP
     from mnist_lab.transfer import features
 
-    torch.manual_seed(0)
-    model = MLP(sizes=(784, 256, 64, 5), hidden_activation="relu", output_activation="none")
-    x = torch.rand(8, 784)
+    hint = ("h = x; for block in model.hidden: h = block(h); return h, inside "
+            "`with torch.no_grad():` (do not apply model.out, and do not change the model)")
+    with torch.random.fork_rng(devices=[]):  # leave the notebook's random state untouched
+        torch.manual_seed(0)
+        model = MLP(sizes=(784, 256, 64, 5), hidden_activation="relu", output_activation="none")
+        x = torch.rand(8, 784)
+    before = (str(model), [p.requires_grad for p in model.parameters()])
     checks.check_function(penultimate, features, [(model, x)], name="penultimate", grad=False,
-                          hint="h = x; for block in model.hidden: h = block(h); return h "
-                               "(do not apply model.out)")
+                          hint=hint, quiet=True)
+    feats = penultimate(model, x)
+    if (str(model), [p.requires_grad for p in model.parameters()]) != before:
+        raise checks.CheckFailed("penultimate changed the model (its layers or requires_grad "
+                                 "flags); only read from it", hint=hint)
+    if feats.requires_grad:
+        raise checks.CheckFailed("the features require gradients: compute them inside "
+                                 "`with torch.no_grad():`", hint=hint)
+    head = torch.nn.Linear(feats.shape[1], 3)  # features are for training a head on
+    try:
+        torch.nn.functional.cross_entropy(head(feats), torch.zeros(8, dtype=torch.long)).backward()
+    except RuntimeError as exc:
+        raise checks.CheckFailed(f"a linear head cannot be trained on the features ({exc})",
+                                 hint="use torch.no_grad(), not torch.inference_mode()") from None
+    print("✓ penultimate gives the last hidden layer's outputs, without gradients, and a head "
+          "trains on them.")
 
 
 # %%
@@ -481,12 +521,15 @@ def test_penultimate_on_other_networks(penultimate):
     from mnist_lab.models import MLP
     from mnist_lab.transfer import features
 
-    torch.manual_seed(1)
-    deep = MLP(sizes=(784, 40, 30, 20, 3), hidden_activation="leaky_relu", norm="layer").eval()
-    shallow = MLP(sizes=(784, 12, 10), hidden_activation="sigmoid")
-    cases = [(deep, torch.rand(5, 784)), (shallow, torch.rand(1, 784))]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(1)
+        deep = MLP(sizes=(784, 40, 30, 20, 3), hidden_activation="leaky_relu", norm="layer").eval()
+        shallow = MLP(sizes=(784, 12, 10), hidden_activation="sigmoid")
+        cases = [(deep, torch.rand(5, 784)), (shallow, torch.rand(1, 784))]
     checks.check_function(penultimate, features, cases, name="penultimate", grad=False,
                           quiet=True)
+    if penultimate(*cases[0]).requires_grad:
+        raise checks.CheckFailed("the features require gradients: use torch.no_grad()")
 
 
 # %% [raw]

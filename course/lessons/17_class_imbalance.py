@@ -199,10 +199,14 @@ def test_precision_recall_matches_reference(precision_recall_from_cm):
     cm = torch.tensor([[50, 2, 3], [10, 30, 0], [5, 5, 45]])
     gen = torch.Generator().manual_seed(0)
     cm10 = torch.randint(0, 100, (10, 10), generator=gen) + 300 * torch.eye(10, dtype=torch.long)
-    checks.check_function(precision_recall_from_cm, precision_recall, [(cm,), (cm10,)],
-                          name="precision_recall_from_cm", grad=False,
+    never_predicted = torch.tensor([[5, 0, 1], [3, 0, 2], [0, 0, 9]])  # column 1 empty: 0, not nan
+    # dtype "float": the prompt asks for float tensors (float32 or float64)
+    checks.check_function(precision_recall_from_cm, precision_recall,
+                          [(cm,), (cm10,), (never_predicted,)],
+                          name="precision_recall_from_cm", grad=False, dtype="float",
                           hint="precision = diagonal / column sums (cm.sum(dim=0)); "
-                               "recall = diagonal / row sums (cm.sum(dim=1))")
+                               "recall = diagonal / row sums (cm.sum(dim=1)); 0 where a sum is "
+                               "0; float tensors")
 
 
 # %%
@@ -221,7 +225,7 @@ def test_precision_recall_edge_cases(precision_recall_from_cm):
     one_class = torch.tensor([[3]])
     cases = [(never_predicted,), (never_present,), (as_float64,), (one_class,)]
     checks.check_function(precision_recall_from_cm, precision_recall, cases,
-                          name="precision_recall_from_cm", grad=False, quiet=True)
+                          name="precision_recall_from_cm", grad=False, dtype="float", quiet=True)
 
 
 # %% [raw]
@@ -282,10 +286,13 @@ def test_class_weights_match_reference(class_weights):
     from mnist_lab.imbalance import inverse_frequency_weights
 
     cases = [(torch.tensor([1000, 1000, 1000, 20, 1000, 1000, 1000, 1000, 20, 1000]),),
-             (torch.tensor([10, 10, 10, 10]),), (torch.tensor([1, 2, 3, 4]),)]
+             (torch.tensor([10, 10, 10, 10]),), (torch.tensor([1, 2, 3, 4]),),
+             (torch.tensor([5, 0, 15]),)]  # an absent class gets 0, not inf
+    # rtol 1e-5: float32 and float64 answers both pass; dtype "float" as the prompt asks
     checks.check_function(class_weights, inverse_frequency_weights, cases, name="class_weights",
-                          grad=False, rtol=1e-5,
-                          hint="N = counts.sum(), C = len(counts); weights = N / (C * counts)")
+                          grad=False, rtol=1e-5, dtype="float",
+                          hint="N = counts.sum(), C = len(counts); weights = N / (C * counts), "
+                               "and 0 for a class with no images; keep a float dtype")
 
 
 # %%
@@ -303,7 +310,7 @@ def test_class_weights_edge_cases(class_weights):
              (torch.tensor([42]),),  # a single class
              (torch.arange(1, 101),)]  # a hundred classes
     checks.check_function(class_weights, inverse_frequency_weights, cases, name="class_weights",
-                          grad=False, rtol=1e-5, quiet=True)
+                          grad=False, rtol=1e-5, dtype="float", quiet=True)
 
 
 # %% [raw]

@@ -241,11 +241,15 @@ def test_neurons_to_keep_matches_reference(neurons_to_keep):
 
     gen = torch.Generator().manual_seed(0)
     cases = [(torch.tensor([0.5, 0.1, 0.9, 0.1]), 2), (torch.tensor([3.0, 1.0, 2.0]), 1),
-             (torch.rand(128, generator=gen), 96)]
+             (torch.rand(128, generator=gen), 96),
+             (torch.ones(6), 3),  # all tied: the lowest indices go first
+             (torch.tensor([2.0, 1.0, 2.0, 1.0, 2.0]), 3)]  # ties on both sides of the cut
+    # exact indices (atol 0), as an integer tensor (the prompt asks for one)
     checks.check_function(neurons_to_keep, keep_indices, cases, name="neurons_to_keep",
-                          grad=False, atol=0, rtol=0,
+                          grad=False, atol=0, rtol=0, dtype="int",
                           hint="order = torch.argsort(scores, stable=True); drop the first m; "
-                               "return the rest sorted (.sort().values)")
+                               "return the rest sorted (.sort().values); with ties, the lower "
+                               "index is removed first")
 
 
 # %%
@@ -258,13 +262,13 @@ def test_neurons_to_keep_ties_and_edges(neurons_to_keep):
     from mnist_lab import checks
     from mnist_lab.prune import keep_indices
 
-    cases = [(torch.ones(6), 3),  # all tied: the lowest indices go first
-             (torch.tensor([2.0, 1.0, 2.0, 1.0, 2.0]), 3),  # ties on both sides of the cut
+    cases = [(torch.ones(40), 17),  # many ties
+             (torch.tensor([1.0, 2.0, 1.0, 2.0, 1.0]), 2),  # ties on the removed side
              (torch.tensor([0.3, 0.2, 0.1]), 0),  # remove nothing
              (torch.tensor([5.0, 4.0, 6.0]), 2),  # keep one
              (torch.tensor([0.5, 0.25, 0.75], dtype=torch.float64), 1)]
     checks.check_function(neurons_to_keep, keep_indices, cases, name="neurons_to_keep",
-                          grad=False, atol=0, rtol=0, quiet=True)
+                          grad=False, atol=0, rtol=0, dtype="int", quiet=True)
 
 
 # %% [raw]

@@ -1,0 +1,27 @@
+import numpy as np
+import torch
+
+
+def correct_1(outputs, labels):
+    return (outputs.argmax(dim=1) == labels).float().mean().item()
+
+
+def correct_2(outputs, labels):
+    return np.mean(np.argmax(outputs.numpy(), axis=1) == labels.numpy())
+
+
+def correct_3(outputs, labels):
+    _, predicted = torch.max(outputs, 1)
+    return (predicted == labels).sum().item() / len(labels)
+
+
+def wrong_1(outputs, labels):  # a percentage
+    return 100 * (outputs.argmax(dim=1) == labels).float().mean().item()
+
+
+def wrong_2(outputs, labels):  # thresholds at 0.5 instead of the largest output
+    return ((outputs > 0.5).float().argmax(dim=1) == labels).float().mean().item()
+
+
+def wrong_3(outputs, labels):  # a count, not a fraction
+    return (outputs.argmax(dim=1) == labels).sum().item()

@@ -1,0 +1,43 @@
+import torch
+
+
+def correct_1(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0):
+    g = grad.add(param, alpha=weight_decay)
+    s = square_avg.mul(alpha).addcmul(g, g, value=1 - alpha)
+    return param.addcdiv(g, s.sqrt().add(eps), value=-lr), s
+
+
+def correct_2(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0):
+    p = torch.nn.Parameter(param.detach().clone())
+    opt = torch.optim.RMSprop([p], lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay)
+    opt.state[p] = {"step": torch.tensor(0.0), "square_avg": square_avg.clone()}
+    p.grad = grad.clone()
+    opt.step()
+    return p.detach(), opt.state[p]["square_avg"]
+
+
+def correct_3(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0):
+    if weight_decay:
+        grad = grad + weight_decay * param
+    square_avg = torch.lerp(grad * grad, square_avg, alpha)
+    return param - lr * grad / (torch.sqrt(square_avg) + eps), square_avg
+
+
+def wrong_1(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0):
+    # eps inside the root
+    grad = grad + weight_decay * param
+    square_avg = alpha * square_avg + (1 - alpha) * grad**2
+    return param - lr * grad / torch.sqrt(square_avg + eps), square_avg
+
+
+def wrong_2(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0):
+    # forgets weight decay
+    square_avg = alpha * square_avg + (1 - alpha) * grad**2
+    return param - lr * grad / (square_avg.sqrt() + eps), square_avg
+
+
+def wrong_3(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0):
+    # steps with the old average
+    grad = grad + weight_decay * param
+    new_avg = alpha * square_avg + (1 - alpha) * grad**2
+    return param - lr * grad / (square_avg.sqrt() + eps), new_avg
