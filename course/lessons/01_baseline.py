@@ -34,7 +34,7 @@ import time
 import torch
 from matplotlib.figure import Figure  # for the lesson's own small figures
 
-from mnist_lab import fastpath, metrics, plots, widgets
+from mnist_lab import claims, fastpath, metrics, plots, widgets
 from mnist_lab.book import BOOK_ROWS, load_book_data, train_autograd, train_book_row
 from mnist_lab.data import one_hot
 from mnist_lab.device import get_device, seed_everything
@@ -258,9 +258,11 @@ print(f"the book    {row.book_accuracy:.0f}% test accuracy; "
 # %%
 run = train_book_row(row, data=data, seed=0)
 accuracy = run.accuracy / 100  # train_book_row reports percent
-print(f"{run.steps:,} steps in {run.seconds:.1f} s; test accuracy {accuracy:.2%}")
+print(f"{run.steps:,} steps in {run.seconds:.0f} s; test accuracy {accuracy:.1%}")
 assert run.steps == 180_000
-assert 0.85 <= accuracy <= 0.89  # the book: 87%; the book's code re-run here: 86.75%
+claims.expect_between(accuracy, 0.85, 0.89, "about 87% test accuracy, as in the book",
+                      "another seed moves it by a few tenths of a point (seeds 0, 1 and 2 give "
+                      "86.75%, 86.78% and 86.38%); a changed row or learning rate moves it more")
 
 # %% [markdown]
 # ## 4 · The loss curve
@@ -327,11 +329,19 @@ print(f"loss at step 10: {first:.3f}; mean over steps 500–20,000: {plateau:.3f
       f"{last_epoch.mean().item():.3f}")
 low, high = torch.quantile(last_epoch, torch.tensor([0.1, 0.9], device=last_epoch.device))
 print(f"last epoch, single images: 10% cost less than {low:.4f}, 10% more than {high:.3f}")
-assert first > 0.2  # the untrained outputs sit near 0.5
-assert abs(plateau - guess_loss) < 0.01  # the plateau is the image-blind guess
-assert last_epoch.mean() < plateau / 2  # the creep goes on well below it
-assert losses[-3000:].mean() < losses[-6000:-3000].mean()  # still falling in the last 30,000 steps
-assert high > 10 * low  # single-image losses are spread over more than a factor of 10
+why = ("the three phases belong to this recipe (MSE, sigmoid outputs, lr 0.01); a larger "
+       "learning rate or another loss shortens the plateau or removes it")
+claims.expect(first > 0.2, "the untrained outputs sit near 0.5, a loss above 0.2",
+              f"{first:.3f}", why)
+claims.expect(abs(plateau - guess_loss) < 0.01, "the plateau sits at the image-blind guess",
+              f"plateau {plateau:.3f}, guess {guess_loss:.3f}", why)
+claims.expect(last_epoch.mean() < plateau / 2, "the creep goes on well below the plateau",
+              f"last epoch {last_epoch.mean().item():.3f}, plateau {plateau:.3f}", why)
+recent, before = losses[-3000:].mean().item(), losses[-6000:-3000].mean().item()
+claims.expect(recent < before, "the loss is still falling in the last 30,000 steps",
+              f"{recent:.4f} after {before:.4f}", why)
+claims.expect(high > 10 * low, "single-image losses spread over more than a factor of 10",
+              f"10th percentile {low:.4f}, 90th {high:.3f}", why)
 plot_loss_phases(losses, guess_loss)
 
 # %% [markdown]
@@ -351,8 +361,12 @@ flat_no = (is_flat & not_this_digit).sum().item() / is_flat.sum().item()
 print(f"outputs with slope below 0.05: {flat:.0%}; mean slope {slope.mean().item():.3f} "
       f"(the steepest possible is 0.25)")
 print(f"of those flat outputs, {flat_no:.0%} belong to a digit the image is not")
-assert flat > 0.5 and slope.mean() < 0.1
-assert flat_no > 0.9
+claims.expect(flat > 0.5 and slope.mean() < 0.1, "most outputs sit where the slope is below 0.05",
+              f"{flat:.0%} flat, mean slope {slope.mean().item():.3f}",
+              "a network trained longer or with another loss saturates differently")
+claims.expect(flat_no > 0.9, "the flat outputs are mainly 'not this digit' outputs",
+              f"{flat_no:.0%}",
+              "a network trained longer or with another loss saturates differently")
 
 # %% [markdown]
 # ## 5 · Record 19: the ten outputs for one image
@@ -367,8 +381,12 @@ plots.plot_image_grid(data.x_test[19:20], data.y_test[19:20], n=1)
 record = outputs[19]  # [10]
 print(f"output for '4': {record[4]:.2f}, for '9': {record[9]:.2f}, "
       f"largest other: {record[torch.arange(10) != 4].max():.2f}")
-assert int(data.y_test[19]) == 4 and int(record.argmax()) == 4
-assert 0.6 < record[4] < 0.9 and 0.2 < record[9] < 0.5  # the book: about 0.75 and 0.36
+assert int(data.y_test[19]) == 4  # the data itself: record 19 is a 4
+claims.expect(int(record.argmax()) == 4 and 0.6 < record[4] < 0.9 and 0.2 < record[9] < 0.5,
+              "the network answers 4, unsure: about 0.75 for '4' and 0.36 for '9', as in the book",
+              f"answer {int(record.argmax())}, '4' {record[4]:.2f}, '9' {record[9]:.2f}",
+              "one image's outputs depend on the exact weights: another seed or setting can move "
+              "them a lot, even when the accuracy barely changes")
 plots.plot_outputs(record, label=4)
 
 # %% [markdown]
@@ -380,7 +398,8 @@ plots.plot_outputs(record, label=4)
 # %%
 unsure = (outputs.max(1).values < 0.5).float().mean().item()
 print(f"test images whose largest output is below 0.5: {unsure:.0%}")
-assert 0.15 < unsure < 0.4
+claims.expect_between(unsure, 0.15, 0.4, "about a quarter of the test images have no output "
+                      "above 0.5", "a network trained longer, or with BCE (lesson 02), is surer")
 
 # %% [markdown]
 # Record 19 is one image of 10,000. The **prediction explorer** below shows any of them in the
@@ -392,7 +411,7 @@ assert 0.15 < unsure < 0.4
 
 # %%
 explorer = widgets.prediction_explorer(run.model, data.x_test, data.y_test, index=19)
-assert explorer.label == 4 and explorer.prediction == 4  # the same network, the same answer
+assert explorer.label == 4 and explorer.prediction == int(record.argmax())  # the same network
 assert len(explorer.mistakes) == round((1 - accuracy) * len(data.y_test))
 explorer
 
@@ -508,8 +527,14 @@ pairs = sorted(((int(both_ways[i, j]), i, j) for i in range(10) for j in range(i
 recall = cm.diagonal() / cm.sum(1)  # the fraction of each true digit that is recognised
 print("most confused pairs: " + ", ".join(f"{i}↔{j} ({n})" for n, i, j in pairs[:3]))
 print(f"hardest digit: {int(recall.argmin())}, recognised {recall.min():.0%} of the time")
-assert pairs[0][1:] == (4, 9) and pairs[1][1:] == (3, 5)
-assert int(recall.argmin()) == 5 and recall.min() < 0.75
+claims.expect(pairs[0][1:] == (4, 9) and pairs[1][1:] == (3, 5),
+              "the most confused pairs are 4↔9, then 3↔5", ", ".join(f"{i}↔{j}" for _, i, j in
+                                                                pairs[:2]),
+              "close runners-up swap places with another seed or setting")
+claims.expect(int(recall.argmin()) == 5 and recall.min() < 0.75,
+              "5 is the hardest digit, recognised less than 75% of the time",
+              f"{int(recall.argmin())} at {recall.min():.0%}",
+              "close runners-up swap places with another seed or setting")
 plots.plot_confusion(cm)
 
 # %% [markdown]
@@ -531,9 +556,10 @@ plots.plot_confusion(cm)
 # The arithmetic in one step is tiny: about 160,000 multiply-adds forward and twice that
 # backward, a few microseconds of work for a CPU. But every line above goes through Python and
 # PyTorch's machinery: about fifteen operations, each costing a few microseconds just to
-# dispatch, plus autograd's bookkeeping. So the overhead is dozens of times larger than the
-# arithmetic, and 180,000 steps take a minute or more. The book's original, which reads each
-# image from a pandas table, takes over two minutes.
+# dispatch, plus autograd's bookkeeping. So the overhead is far larger than the arithmetic, and
+# 180,000 steps of this plain loop take minutes: the cell below measures how many on your
+# computer (one busy with other work takes much longer). The book's original, which reads each
+# image from a pandas table, takes over two minutes on a quiet 2-core CPU.
 #
 # `mnist_lab.fastpath` computes **the same steps** without that overhead. On a CPU it uses a
 # kernel compiled with numba that runs 10,000 steps per call without returning to Python. The
@@ -542,7 +568,9 @@ plots.plot_confusion(cm)
 # as plain tensor operations without autograd. The package's tests check that both give the same
 # weights as the plain loop above. The cell below runs that check again, live: two copies of one
 # network each train 500 steps, one through the plain autograd loop and one through the fast
-# engine, and then we compare their weights and their speed.
+# engine, and then we compare their weights and their speed. Your timings are your computer's:
+# they change with its speed and with whatever else it is doing, so read the ratio, not the
+# microseconds.
 
 # %%
 def synchronize():
@@ -574,15 +602,20 @@ finally:
 
 gap = max((p - q).abs().max().item()
           for p, q in zip(plain_model.parameters(), fast_model.parameters()))
-assert gap < 1e-5  # the same training, up to the order of float additions
-assert torch.allclose(plain_losses, fast_losses.to(plain_losses.device), atol=1e-5)
-assert fast_step < plain_step
-print(f"after {steps:,} steps, all weights agree to within 1e-5")
+# The same training, up to the order of float additions (which differs between engines and
+# devices): the weights agree far more closely than one step changes them.
+assert gap < 1e-4, f"the engines disagree by {gap:.1e}"
+assert torch.allclose(plain_losses.cpu(), fast_losses.cpu(), atol=1e-4)
+print(f"after {steps:,} steps, all weights agree to within 1e-4")
 print(f"plain autograd loop: {plain_step * 1e6:.0f} µs per step, "
-      f"{plain_step * 180_000:.0f} s for 180,000 steps")
+      f"about {plain_step * 180_000:.0f} s for 180,000 steps")
 print(f"fast engine ({engine}): {fast_step * 1e6:.0f} µs per step, "
-      f"{fast_step * 180_000:.1f} s for 180,000 steps")
+      f"about {fast_step * 180_000:.0f} s for 180,000 steps")
 print(f"speed-up: {plain_step / fast_step:.0f}×")
+if engine == "numba":  # on a GPU both loops are bound by launching tiny kernels: no promise there
+    claims.expect(fast_step < plain_step, "the compiled engine is faster than the plain loop",
+                  f"{fast_step * 1e6:.0f} against {plain_step * 1e6:.0f} µs per step",
+                  "timings are noisy on a busy computer; run the cell again")
 
 # %% [markdown]
 # ## Summary

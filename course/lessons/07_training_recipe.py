@@ -40,7 +40,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure  # for the lesson's own small figures
 
-from mnist_lab import metrics, plots, recipe
+from mnist_lab import claims, metrics, plots, recipe
 from mnist_lab.data import load_splits, one_hot, stratified_subset
 from mnist_lab.device import get_device, seed_everything
 from mnist_lab.models import MLP, MLPConfig
@@ -76,7 +76,8 @@ def fresh(cfg: MLPConfig = MODERN, seed: int = 0) -> MLP:
 #
 # The cell measures all three on 2,000 training images, before any training. It also measures a
 # network whose initial weights are far too large (`init="normal"` with standard deviation 1,
-# where PyTorch's default is about 0.04 for this layer).
+# where PyTorch's default gives this layer weights with a standard deviation of about 0.02: the
+# cell measures it).
 
 # %%
 x_some, y_some = x_train[:2000], y_train[:2000]
@@ -95,12 +96,16 @@ expected = {
 }
 for name, loss in measured.items():
     print(f"{name:<22} initial loss {loss:.4f}, expected {expected[name]:.4f}")
+default_std = fresh().hidden[0].linear.weight.std().item()  # PyTorch's default init
+print(f"first-layer weight std: PyTorch's default {default_std:.3f}; too_large 1.0")
 bad_start = recipe.initial_loss(fresh(too_large), x_some, y_some, "cross_entropy")
-print(f"weights far too large: initial loss {bad_start:.1f}, expected {math.log(10):.3f}")
-assert abs(measured["logits, cross-entropy"] - math.log(10)) < 0.05
-assert abs(measured["book's net, MSE"] - 0.25) < 0.01
-assert abs(measured["book's net, BCE"] - math.log(2)) < 0.02
-assert bad_start > 10 * math.log(10)  # a badly scaled start is wildly off
+print(f"weights far too large: initial loss {bad_start:.0f}, expected {math.log(10):.3f}")
+why = "the prediction assumes small initial weights; a larger init_scale or another init moves it"
+for name, loss in measured.items():
+    claims.expect(abs(loss - expected[name]) < 0.05, f"{name}: within a few hundredths of "
+                  f"{expected[name]:.3f}", f"{loss:.4f}", why)
+claims.expect(bad_start > 10 * math.log(10), "a badly scaled start is wildly off",
+              f"{bad_start:.1f}", "a smaller init_scale brings the start back towards log 10")
 
 plots.plot_comparison(measured, reference=expected, ylabel="loss before training")
 
@@ -206,9 +211,13 @@ tiny_acc = metrics.accuracy(memoriser, x_tiny, y_tiny)
 val_acc_tiny = metrics.accuracy(memoriser, x_val, y_val)
 print(f"after {overfit.steps[-1]} steps: loss {overfit.step_losses[-1]:.4f}, "
       f"accuracy on the 100 images {tiny_acc:.0%}, on the validation set {val_acc_tiny:.1%}")
-assert tiny_acc == 1.0  # memorised: every one of the 100 images is right
-assert overfit.step_losses[-1] < 0.2
-assert val_acc_tiny < 0.8  # memorising 100 images is not learning MNIST
+why = "fewer epochs, a smaller learning rate or regularisation slow the memorising down"
+claims.expect(tiny_acc == 1.0 and overfit.step_losses[-1] < 0.2,
+              "every one of the 100 images is memorised, the loss below 0.2",
+              f"accuracy {tiny_acc:.0%}, loss {overfit.step_losses[-1]:.3f}", why)
+claims.expect(val_acc_tiny < 0.8, "memorising 100 images is not learning MNIST: validation "
+              "accuracy far below what 50,000 images give", f"{val_acc_tiny:.1%}",
+              "more images per digit teach more")
 
 fig = plots.plot_loss(overfit, ylim=None)
 fig.axes[0].set_yscale("log")
@@ -256,14 +265,17 @@ for lr in (1e-5, 0.1, 1e4):
     except TrainingDiverged as error:  # check_every=1: stop at the first non-finite loss
         print(error)
         diverged = error
-assert 1e4 not in lr_runs and "too high" in str(diverged)  # lr 1e4 blew up
+claims.expect(1e4 not in lr_runs, "lr 1e4 blows up", "it stayed finite",
+              "with gradient clipping or a tiny init even a huge rate can stay finite for a while")
 flat, good = (np.array(lr_runs[lr][0].step_losses) for lr in (1e-5, 0.1))
 print(f"lr 1e-5: loss {flat[:10].mean():.3f} over the first 10 steps, "
       f"{flat[-10:].mean():.3f} over the last 10")
 print(f"lr 0.1:  loss {good[:10].mean():.3f} over the first 10 steps, "
       f"{good[-10:].mean():.3f} over the last 10")
-assert abs(flat[-10:].mean() - flat[:10].mean()) < 0.02  # flat: nothing learned
-assert good[-10:].mean() < 0.5 * good[:10].mean()  # a sensible LR: the loss halves or better
+claims.expect(abs(flat[-10:].mean() - flat[:10].mean()) < 0.02, "at lr 1e-5 the loss stays flat",
+              f"{flat[:10].mean():.3f} → {flat[-10:].mean():.3f}", "a larger rate learns")
+claims.expect(good[-10:].mean() < 0.5 * good[:10].mean(), "at lr 0.1 the loss halves or better",
+              f"{good[:10].mean():.3f} → {good[-10:].mean():.3f}", "a smaller rate learns slower")
 
 # %% [markdown]
 # The error message names the step where the loss stopped being finite and lists the likely
@@ -279,7 +291,10 @@ assert good[-10:].mean() < 0.5 * good[:10].mean()  # a sensible LR: the loss hal
 
 # %%
 memorised = np.array(overfit.step_losses)  # section 2: 100 images, 100 steps of 10
-assert len(memorised) == len(good) and memorised[-10:].mean() < 0.25 * good[-10:].mean()
+claims.expect(len(memorised) == len(good) and memorised[-10:].mean() < 0.25 * good[-10:].mean(),
+              "the memorising run ends far lower than the steady one, in as many steps",
+              f"{memorised[-10:].mean():.3f} against {good[-10:].mean():.3f}",
+              "the two runs must have the same number of steps to share the plot")
 
 fig = Figure(figsize=(10, 4), layout="constrained")
 ax = fig.subplots()
@@ -315,7 +330,8 @@ sweep = recipe.lr_range_test(fresh(), x_train[:10_000], y_train[:10_000], range_
 suggested = recipe.suggest_lr(sweep)
 print(f"{len(sweep.losses)} steps (stopped early: {sweep.stopped_early}); "
       f"suggested Adam learning rate {suggested:.1e}")
-assert 1e-4 <= suggested <= 1e-2  # Adam's usual default, 1e-3, is in this range
+claims.expect_between(suggested, 1e-4, 1e-2, "the suggested rate is within a small factor of "
+                      "Adam's default, 1e-3", "another optimiser or batch size has its own range")
 
 fig = Figure(figsize=(10, 4), layout="constrained")
 ax = fig.subplots()
@@ -331,11 +347,13 @@ ax.legend()
 fig
 
 # %% [markdown]
-# The curve has the classic shape: flat on the left, a steep slide in the middle, then a sharp
-# rise once the rate is too large. The suggested rate lands within a small factor of 1e-3,
-# Adam's default, which is why that default works so often. The test took fewer than 200
-# mini-batch steps (it stops once the loss shoots up), a few seconds. The recipe then runs a
-# coarse grid of short trainings around this rate (lesson 10) before training long.
+# The curve is flat on the left and slides steeply in the middle. Past the slide the loss stops
+# falling and turns noisy, and the test stops at the first mini-batch whose loss is several times
+# the best so far (`RangeTestConfig.stop_factor`): that is why the plot ends after fewer than 200
+# steps with a flat tail, not with the sharp rise that would follow if the rate kept growing. The
+# suggested rate lands within a small factor of 1e-3, Adam's default, which is why that default
+# works so often. The test takes a few seconds. The recipe then runs a coarse grid of short
+# trainings around this rate (lesson 10) before training long.
 
 # %% [markdown]
 # ## 5 · Watch the size of the updates
@@ -356,12 +374,18 @@ ratio_runs = {lr: (history, metrics.accuracy(model, x_val, y_val))
               for lr, (history, model) in lr_runs.items()}
 median_ratio = {lr: float(np.median([np.median(v) for v in h.extras["update_ratio"].values()]))
                 for lr, (h, _) in ratio_runs.items()}
-for lr, (_, acc) in ratio_runs.items():
-    print(f"SGD lr {lr:<6g} median update ratio {median_ratio[lr]:.1e}, "
-          f"validation accuracy {acc:.1%}")
-assert median_ratio[1e-5] < 1e-3 < median_ratio[0.1] < 0.1 < median_ratio[3.0]
+for lr, (_, acc) in ratio_runs.items():  # one digit: the last ones differ between devices
+    print(f"SGD lr {lr:<6g} median update ratio {median_ratio[lr]:.0e}, "
+          f"validation accuracy {acc:.0%}")
+why = "the ratios follow the learning rates; other rates give other ratios"
+claims.expect(median_ratio[1e-5] < 1e-3 < median_ratio[0.1] < 0.1 < median_ratio[3.0],
+              "lr 1e-5 far below 1e-3, lr 0.1 between 1e-3 and 0.1, lr 3 above 0.1",
+              ", ".join(f"{r:.1e}" for r in median_ratio.values()), why)
 accs = {lr: acc for lr, (_, acc) in ratio_runs.items()}
-assert accs[0.1] > 0.7 and accs[0.1] > accs[1e-5] + 0.3 and accs[0.1] > accs[3.0] + 0.3
+# Gaps of 30 points: far beyond the point or two that another seed moves a one-epoch run.
+claims.expect(accs[0.1] > 0.7 and accs[0.1] > accs[1e-5] + 0.3 and accs[0.1] > accs[3.0] + 0.3,
+              "the working rate beats both others by more than 30 points",
+              ", ".join(f"lr {lr:g}: {a:.1%}" for lr, a in accs.items()), why)
 
 fig = Figure(figsize=(12, 3.8), layout="constrained")
 axes = fig.subplots(1, 3, sharey=True)
@@ -418,10 +442,15 @@ for dtype in (torch.float32, torch.float64):
     errors[str(dtype).removeprefix("torch.")] = [recipe.gradient_check(loss_of_w, ws, eps)
                                                  for eps in epsilons]
 best = {name: min(errs) for name, errs in errors.items()}
-for name, errs in errors.items():
-    print(f"{name}: best relative error {best[name]:.1e} at eps = {epsilons[np.argmin(errs)]:.0e}")
-assert best["float64"] < 1e-7  # in float64 a correct backward pass agrees to ~8 digits or more
-assert best["float32"] > 100 * best["float64"]  # float32 cannot confirm as many digits
+# Round-off differs between machines and libraries, so print what holds, not the digits.
+for name in errors:
+    verdict = "below" if best[name] < 1e-7 else "above"
+    print(f"{name}: best relative error {verdict} 1e-7 (see the plot for the values)")
+why = "a range of eps that misses the tip of the V finds a larger error"
+claims.expect(best["float64"] < 1e-7, "in float64 a correct backward pass agrees to 7 digits or "
+              "more", f"{best['float64']:.1e}", why)
+claims.expect(best["float32"] > 100 * best["float64"], "float32 cannot confirm as many digits",
+              f"float32 {best['float32']:.1e}, float64 {best['float64']:.1e}", why)
 
 fig = Figure(figsize=(8, 4), layout="constrained")
 ax = fig.subplots()
@@ -462,8 +491,10 @@ class WrongSquare(torch.autograd.Function):
 point = torch.tensor([0.3, -1.2, 2.0], dtype=torch.float64)
 wrong = recipe.gradient_check(lambda v: WrongSquare.apply(v).sum(), point)
 right = recipe.gradient_check(lambda v: (v**2).sum(), point)
-print(f"relative error: correct backward {right:.1e}, wrong backward {wrong:.2f}")
-assert right < 1e-8 and wrong > 0.1
+print(f"relative error: correct backward below 1e-8: {right < 1e-8}; wrong backward {wrong:.2f}")
+claims.expect(right < 1e-8 and wrong > 0.1, "the check passes the right backward pass and "
+              "catches the wrong one", f"{right:.1e} and {wrong:.2f}",
+              "a changed point or eps can blur the difference")
 
 # %% [raw]
 # # BEGIN QUESTION
