@@ -122,7 +122,7 @@ def new_head(model: MLP, num_classes: int, seed: int = 0, depth: int | None = No
 
 def features(model: MLP, x: torch.Tensor) -> torch.Tensor:
     """The penultimate layer's outputs (N, H) for x (N, 784): what the head reads (lesson 16)."""
-    h = x.flatten(1)
+    h = x.flatten(1).to(_device(model))  # the model may live on the GPU, x on the CPU
     with torch.no_grad():
         for block in model.hidden:
             h = block(h)

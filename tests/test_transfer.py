@@ -35,7 +35,9 @@ def copy_params(model: MLP) -> dict[str, torch.Tensor]:
 
 
 def changed(before: dict[str, torch.Tensor], model: MLP) -> set[str]:
-    return {name for name, p in model.named_parameters() if not torch.equal(before[name], p)}
+    # fit may have moved the model to the GPU ($MNIST_LAB_DEVICE): compare on its device
+    return {name for name, p in model.named_parameters()
+            if not torch.equal(before[name].to(p.device), p)}
 
 
 def test_subset_classes_relabels_in_the_order_given():
@@ -100,6 +102,11 @@ def test_frozen_weights_do_not_change_during_training():
     fit(model, tiny_data(), TrainConfig(epochs=3, batch_size=8, loss="cross_entropy",
                                         progress=False))
     assert changed(before, model) == {"out.weight", "out.bias"}  # only the head trains
+
+
+def test_features_come_out_on_the_models_device():
+    model = tiny_mlp().to("meta")  # x stays on the CPU: features must move it to the model
+    assert features(model, torch.rand(4, 784)).device == torch.device("meta")
 
 
 def test_prepare_frozen_trains_only_the_new_head():

@@ -45,6 +45,7 @@ from matplotlib.figure import Figure  # for the lesson's own small figures
 from torch.func import functional_call, stack_module_state
 
 from mnist_lab import ensemble, plots
+from mnist_lab.claims import expect
 from mnist_lab.data import Splits, load_splits, stratified_subset
 from mnist_lab.device import seed_everything
 from mnist_lab.ensemble import mean_std
@@ -73,7 +74,7 @@ def make_model(seed):
 
 def val_accuracy(predictions):
     """The fraction of validation images whose predicted class is right."""
-    return (predictions == y_val).double().mean().item()
+    return (predictions.to(y_val.device) == y_val).double().mean().item()  # model may be on a GPU
 
 
 def show(name, values):
@@ -118,7 +119,7 @@ xb = data.train[0][:128]  # one mini-batch (128, 784)
 outputs = torch.vmap(one_network, in_dims=(0, None))(params, xb)  # params batched, x shared
 print(f"all three networks at once: {tuple(outputs.shape)}")
 for k, model in enumerate(demo):
-    assert torch.allclose(outputs[k], model(xb), atol=1e-6)  # the same as each network alone
+    assert torch.allclose(outputs[k], model(xb), atol=1e-5)  # the same as each network alone
 
 # %% [markdown]
 # Training works the same way. The loss is the **sum** of the K networks' mean losses. Network
@@ -161,17 +162,25 @@ print(f"15 stacked networks: {stacked_s:.1f} s, or {per_stacked:.2f} s per netwo
 
 largest = max((a - b).abs().max().item() for m1, m2 in zip(separate, members[:5])
               for a, b in zip(m1.parameters(), m2.parameters()))
-same_preds = all(torch.equal(predict(a, x_val), predict(b, x_val))
-                 for a, b in zip(separate, members[:5]))
-print(f"stacked and separate weights agree to within 1e-5: {largest < 1e-5}; "
-      f"identical predictions on all validation images: {same_preds}")
-assert largest < 1e-5  # the same networks, up to float rounding
-assert same_preds
+agree = min((predict(a, x_val) == predict(b, x_val)).double().mean().item()
+            for a, b in zip(separate, members[:5]))
+print(f"stacked and separate weights agree to within 1e-3: {largest < 1e-3}; "
+      f"the same prediction on at least 99.9% of the validation images: {agree >= 0.999}")
+expect(largest < 1e-3 and agree >= 0.999,
+       "stacked and separate training give the same networks, up to float rounding",
+       f"largest weight difference {largest:.2g}, predictions agree on {agree:.2%}",
+       "float rounding differs between batched and single kernels (more so on a GPU), and a "
+       "higher learning rate or more steps lets those tiny differences grow")
 
 # %% [markdown]
 # The stacked run gives the same weights as the separate runs, up to rounding in the last
-# digits: the batched matrix products add the same numbers in a different order. Every
-# prediction on the 10,000 validation images is the same.
+# digits: the batched matrix products add the same numbers in a different order. How far apart
+# the rounding takes them depends on the device: on a CPU the weights agreed to better than
+# 1e-5 and every one of the 10,000 predictions was the same; a GPU's batched kernels round
+# differently again, and 240 steps of SGD let those differences grow a little. The check
+# therefore asks for what holds on both: weights within 1e-3 and the same prediction on at
+# least 99.9% of the images. Identical to the last bit is never the promise; the same network
+# up to rounding is.
 #
 # The speed-up depends on the machine. On a CPU it is modest: it comes from doing one call where
 # `fit` makes fifteen, while each network's matrix products are already big enough to keep the
@@ -209,19 +218,30 @@ show("average of 5 networks", averaged)
 show("vote of 5 networks", voted)
 
 single_mean, single_std = mean_std(singles)
-assert 0.91 < single_mean < 0.95
-assert mean_std(averaged)[0] > single_mean + 2 * single_std  # beyond the seed-to-seed spread
-assert mean_std(voted)[0] > single_mean + single_std
-for g in range(3):  # each averaged ensemble beats even its best member
-    assert averaged[g] > max(singles[5 * g:5 * g + 5])
-assert mean_std(averaged)[0] >= mean_std(voted)[0]  # averaging did at least as well as voting
+beats_best = sum(averaged[g] > max(singles[5 * g:5 * g + 5]) for g in range(3))
+avg_minus_vote = mean_std([a - v for a, v in zip(averaged, voted)])  # paired: same members
+print(f"averaged ensembles that beat their best member: {beats_best} of 3; average − vote: "
+      f"{avg_minus_vote[0]:+.2%} ± {avg_minus_vote[1]:.2%}")
+WHY = ("fewer seeds, other settings or a longer training change the spread between networks; "
+       "with less disagreement between members an ensemble has less to gain")
+expect(0.91 < single_mean < 0.95, "a single network reaches 91–95%", f"{single_mean:.2%}", WHY)
+expect(mean_std(averaged)[0] > single_mean + 2 * single_std,
+       "averaging beats the mean single network by more than two seed-to-seed std",
+       f"{mean_std(averaged)[0]:.2%} vs {single_mean:.2%} ± {single_std:.2%}", WHY)
+expect(mean_std(voted)[0] > single_mean + single_std,
+       "voting beats the mean single network by more than one seed-to-seed std",
+       f"{mean_std(voted)[0]:.2%} vs {single_mean:.2%} ± {single_std:.2%}", WHY)
+expect(beats_best >= 2, "most averaged ensembles beat even their best member",
+       f"{beats_best} of 3", WHY)
 
 # %% [markdown]
 # Both kinds of ensemble beat the average single network by more than the seed-to-seed spread of
-# the single networks (averaging by more than two standard deviations), and each averaged
-# ensemble beats even its own best member.
-# Averaging did at least as well as voting: it uses how sure each member is, where a vote throws
-# that away.
+# the single networks (averaging by more than two standard deviations), and an averaged ensemble
+# usually beats even its own best member. Averaging against voting is a different matter: the
+# paired difference (the same five members, combined both ways) is a tenth of a point or so,
+# about as large as its own spread over the three ensembles. That is **within noise**: on these
+# numbers we cannot say that one beats the other. The usual advice still prefers averaging,
+# because it uses how sure each member is, where a vote throws that away.
 #
 # How many members are worth it? The next figure adds the members one at a time. Each point is
 # the mean over the three ensembles, and the bars show ± one standard deviation.
@@ -235,8 +255,12 @@ for k in sizes:
     by_size["average"].append(mean_std(avg_k))
     by_size["vote"].append(mean_std(vote_k))
 
-assert by_size["average"][-1][0] > by_size["average"][0][0]  # 5 members beat 1
-assert by_size["vote"][1][0] <= by_size["vote"][0][0]  # two voters: every tie goes to the smaller
+expect(by_size["average"][-1][0] > by_size["average"][0][0], "5 averaged members beat 1",
+       f"{by_size['average'][-1][0]:.2%} vs {by_size['average'][0][0]:.2%}", WHY)
+expect(by_size["vote"][1][0] <= by_size["vote"][0][0] + single_std,
+       "two voters are no better than one, beyond the seed-to-seed spread",
+       f"{by_size['vote'][1][0]:.2%} vs {by_size['vote'][0][0]:.2%}",
+       "every tie between two voters goes to the smaller class, which is right only by chance")
 
 fig = Figure(figsize=(7, 4), layout="constrained")
 ax = fig.subplots()
@@ -445,12 +469,17 @@ independent_disagree = np.mean([disagreement(group) for group in groups])
 print(f"pairs of networks disagree on {snap_disagree:.1%} of the images (last 3 snapshots of a "
       f"run) and on {independent_disagree:.1%} (independent networks of section 2)")
 
-for g in range(3):  # in every run the ensemble of its snapshots beats its final snapshot
-    assert snapshot_ensemble[g] > final_snapshot[g]
-snapshot_gain = mean_std(snapshot_ensemble)[0] - mean_std(final_snapshot)[0]
+snapshot_gain = mean_std([e - f for e, f in zip(snapshot_ensemble, final_snapshot)])  # paired
 independent_gain = mean_std(averaged)[0] - single_mean
-assert abs(snapshot_gain - independent_gain) < 0.002  # a gain of the same size as section 2's
-assert snap_disagree > independent_disagree  # the snapshots disagree at least as often
+print(f"gain over the final snapshot: {snapshot_gain[0]:+.2%} ± {snapshot_gain[1]:.2%} (paired, "
+      f"3 runs); section 2's ensembles over a single network: {independent_gain:+.2%}")
+expect(sum(e > f for e, f in zip(snapshot_ensemble, final_snapshot)) >= 2 and snapshot_gain[0] > 0,
+       "the snapshot ensemble beats its own final snapshot, on average and in most runs",
+       f"paired gain {snapshot_gain[0]:+.2%} ± {snapshot_gain[1]:.2%}", WHY)
+expect(snap_disagree > independent_disagree,
+       "the snapshots of a run disagree more often than independent networks",
+       f"{snap_disagree:.1%} vs {independent_disagree:.1%}",
+       "a lower restart rate (try 0.1) sends each cycle less far, so the snapshots agree more")
 
 # %%
 steps = np.arange(CYCLES * CYCLE)  # every step of a run
@@ -481,11 +510,13 @@ fig
 
 # %% [markdown]
 # The snapshots tend to improve from cycle to cycle, since training is still making progress. Yet
-# after the last cycle the ensemble of the four snapshots beats the final snapshot alone in every
-# run, at no extra training cost: four members for the price of one run. Its gain over the
-# single final network is about as large as the gain of section 2's ensembles of five
-# independent networks. The settings differ (half the training images, a five times higher
-# rate), so this is no clean race, but the reason is visible: an ensemble gains only where its
+# after the last cycle the ensemble of the four snapshots beats the final snapshot alone, on
+# average and in most runs, at no extra training cost: four members for the price of one run.
+# Its gain over the single final network is of the same order as the gain of section 2's
+# ensembles of five independent networks (with three runs each, their difference is within
+# noise: do not read a ranking into it). The settings differ (half the training images, a five
+# times higher rate), so this is no clean race, but the reason is visible: an ensemble gains
+# only where its
 # members disagree, and the high restart rate sends each cycle to a network that disagrees with
 # the others at least as often as independently trained networks do. What would a gentle restart
 # rate, such as 0.1, do to the disagreement and to the gain? Try it.
@@ -543,8 +574,13 @@ for seed in range(3):
     tracks.append(track)
 show("final weights, lr 0.5", final_weights)
 show("EMA of the weights", ema_weights)
-for final, averaged_weights in zip(final_weights, ema_weights):
-    assert averaged_weights > final + 0.005  # the EMA wins in every run, by over half a point
+ema_gain = [e - f for e, f in zip(ema_weights, final_weights)]  # paired: the same run
+show("EMA − final (paired)", ema_gain)
+expect(mean_std(ema_gain)[0] > 0 and sum(g > 0 for g in ema_gain) >= 2,
+       "the EMA beats the final weights on average and in most runs",
+       f"paired gains {[f'{g:+.2%}' for g in ema_gain]}",
+       "at a lower learning rate the weights bounce less, so there is less for averaging to "
+       "smooth out; with decay close to 1 the average also remembers the early, worse weights")
 
 # %%
 fig = Figure(figsize=(8, 4), layout="constrained")
@@ -563,7 +599,9 @@ fig
 # %% [markdown]
 # The current weights jump by several points between checks: at this learning rate every step
 # overshoots. After the first few checks the EMA of the same run follows a smoother curve above
-# them, and at the end it beats the final weights in every run by more than half a point. That
+# them, and at the end it beats the final weights on average by about a point, more than the
+# spread of the paired gains; how much in a single run depends on where the last step happened
+# to land, so one run may gain little. That
 # costs one extra copy of the weights and one cheap update per step, and at prediction time it is
 # a single network.
 #
@@ -648,8 +686,8 @@ def test_ema_update_extreme_decays_and_float64(ema_update):
 # ## Summary
 # - An **ensemble** combines networks that make different mistakes. **Averaging** their
 #   probabilities uses how sure each one is; **voting** counts only their answers and needs a
-#   tie rule (here: the smallest class). Five networks beat their own best member, and averaging
-#   did at least as well as voting.
+#   tie rule (here: the smallest class). Five networks usually beat their own best member;
+#   averaging and voting were within noise of each other here.
 # - Report results as **mean ± std over seeds**, and trust a difference only when it is larger
 #   than the spread.
 # - Networks of one architecture can be trained as **one batched computation**: stack their
@@ -660,4 +698,4 @@ def test_ema_update_extreme_decays_and_float64(ema_update):
 #   end of each cycle. With a high restart rate its members disagree enough to gain as much as
 #   independent networks here, for the cost of one run.
 # - **EMA (Polyak) averaging** of one run's weights keeps a single network and smooths out the
-#   bouncing of a high learning rate: it beat the final weights in every run.
+#   bouncing of a high learning rate: it beat the final weights on average over three seeds.
