@@ -160,6 +160,26 @@ def train(
     return torch.stack(losses).tolist()
 
 
+def train_per_sample(params: Params, x: torch.Tensor, y: torch.Tensor, *, lr: float = 0.01,
+                     activation: str = "leaky_relu") -> None:
+    """The book's protocol (lesson 02): one image per SGD step, in file order, one pass; in place.
+
+    Each step is a few tiny operations (a 200×784 matrix times one vector), which lose more to
+    handing work between CPU threads than they gain, so the loop runs on one thread.
+    """
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for i in range(len(x)):
+            xb, yb = x[i : i + 1], y[i : i + 1]  # a batch of one
+            cache = forward(params, xb, activation)
+            sgd_step(params, backward(params, cache, yb, activation), lr)
+    finally:
+        torch.set_num_threads(threads)
+
+
 @torch.no_grad()
 def accuracy(params: Params, x: torch.Tensor, y: torch.Tensor,
              activation: str = "leaky_relu") -> float:

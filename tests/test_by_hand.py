@@ -70,3 +70,17 @@ def test_unknown_activation_is_refused_with_the_choices():
 def test_params_from_a_deeper_mlp_is_refused():
     with pytest.raises(ValueError, match="one hidden layer"):
         by_hand.params_from_mlp(MLP(sizes=(784, 50, 50, 10)))
+
+
+def test_train_per_sample_equals_minibatch_steps_of_one_in_file_order():
+    x, y = _batch(n=5)
+    params = by_hand.init_params((12, 7, 4), seed=4, device="cpu", dtype=torch.float64)
+    expected = {k: v.clone() for k, v in params.items()}
+    for i in range(5):
+        cache = by_hand.forward(expected, x[i : i + 1])
+        by_hand.sgd_step(expected, by_hand.backward(expected, cache, y[i : i + 1]), 0.3)
+    threads = torch.get_num_threads()
+    by_hand.train_per_sample(params, x, y, lr=0.3)
+    for name in by_hand.PARAM_NAMES:
+        torch.testing.assert_close(params[name], expected[name])
+    assert torch.get_num_threads() == threads  # the thread setting is put back

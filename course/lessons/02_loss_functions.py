@@ -682,11 +682,8 @@ def train_softmax_ce_per_sample(seed, lr=0.01):
     """The book's network with logits and softmax + CE, one image per step in file order."""
     seed_everything(seed)  # the same initial weights as train_book_row(..., seed=seed)
     params = by_hand.params_from_mlp(MLP(BOOK_ROWS["bce"].mlp))  # W1, b1, W2, b2
-    for i in range(SHORT):
-        x, y = short.x_train[i : i + 1], short.y_train[i : i + 1]  # a batch of one
-        cache = by_hand.forward(params, x, activation="sigmoid")  # logits: cache.logits
-        grads = by_hand.backward(params, cache, y, activation="sigmoid")  # dz2 = p − y
-        by_hand.sgd_step(params, grads, lr)
+    # for each image in file order: forward, backward (dz2 = p − y), params -= lr · grads
+    by_hand.train_per_sample(params, short.x_train, short.y_train, lr=lr, activation="sigmoid")
     return 100 * by_hand.accuracy(params, short.x_test, short.y_test, activation="sigmoid")
 
 

@@ -204,8 +204,8 @@ fig
 #   units, cross-entropy, 1.6% error) with far longer training. The same paper's MLP reaches
 #   about 99.3% (0.7% error) when trained on **elastically distorted** copies of the digits, and
 #   Cireşan et al. (2010) pushed a large, deep MLP with distortions to 0.35% error, training
-#   for many hours on a GPU. The lesson of those numbers: beyond about 98.5%, an MLP's limit on MNIST
-#   is the data it sees, not its depth.
+#   for many hours on a GPU. The lesson of those numbers: beyond about 98.5%, an MLP's limit on
+#   MNIST is the data it sees, not its depth.
 #
 # ## Instructor's notes: what to try next
 #
