@@ -1,9 +1,10 @@
 """Loss functions written out by hand, and `make_loss` for the training loop (lessons 01, 02, 17).
 
-The reference functions (`mse_loss`, `bce_loss`, `bce_grad`, `cross_entropy`) are what students
-re-implement; the tests check them against torch, values and gradients. `make_loss` builds the
-callable that `mnist_lab.train.fit` uses: it takes integer labels and one-hot encodes them where
-the loss needs targets, so the training loop never handles one-hot vectors itself.
+The reference functions (`mse_loss`, `bce_loss`, `bce_grad`, `cross_entropy`, `cross_entropy_grad`)
+are what students re-implement; the tests check them against torch, values and gradients.
+`make_loss` builds the callable that `mnist_lab.train.fit` uses: it takes integer labels and
+one-hot encodes them where the loss needs targets, so the training loop never handles one-hot
+vectors itself.
 
 Class weights (lesson 17, class imbalance): a weight per class, and each sample counts with the
 weight of its true class. The loss is the weighted mean Σ wᵢ·lossᵢ / Σ wᵢ, as in
@@ -81,6 +82,17 @@ def cross_entropy(
     if weight is None:
         return nll.mean()
     return _weighted_mean(nll, weight[labels])
+
+
+def cross_entropy_grad(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """d cross_entropy / d logits = (softmax(logits) − onehot(labels)) / N, i.e. (p − y) / N.
+
+    The softmax's slope and the log's slope cancel, as the sigmoid's and BCE's do (lesson 02);
+    the division by N is because the loss is a mean over the batch.
+    """
+    probs = torch.softmax(logits, dim=1)  # (N, C), stable: softmax subtracts the row's max
+    targets = F.one_hot(labels, logits.shape[1]).to(logits.dtype)
+    return (probs - targets) / len(logits)
 
 
 def _bce_on_labels(probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -487,6 +487,287 @@ def plot_outputs_side_by_side(outputs, label):
 plot_outputs_side_by_side(out, label19)
 
 # %% [markdown]
+# ## 5 · From ten sigmoids to one softmax
+#
+# The book's network answers with ten *independent* sigmoids, and BCE grades each one as its own
+# yes/no question. Nothing makes the ten answers agree: the network may say "90% a 4" and
+# "80% a 9" at once, and the ten outputs need not sum to 1. A digit is exactly one of ten, so
+# the natural output is **one** probability distribution over the ten classes. The **softmax**
+# turns ten logits $z_k$ into one:
+#
+# $$p_k = \frac{e^{z_k}}{\sum_j e^{z_j}},$$
+#
+# every $p_k$ positive and all ten summing to 1. Raising one logit lowers the other nine
+# probabilities: the classes now compete. **Cross-entropy** then charges the surprise at the true
+# class $y$ only: $-\log p_y$. The nine wrong classes need no term of their own; their share is
+# what is missing from $p_y$. Below, the sums of the BCE network's ten outputs over the test set
+# from section 4, beside the softmax of the same network's logits (its outputs before the
+# sigmoid).
+
+# %%
+from dataclasses import replace
+
+from mnist_lab import by_hand, claims, losses
+from mnist_lab.book import BookData
+from mnist_lab.device import seed_everything
+from mnist_lab.ensemble import mean_std
+from mnist_lab.models import MLP
+
+
+def mean_std_text(values):
+    """'mean ± std' of results over seeds, in points."""
+    mean, std = mean_std(values)
+    return f"{mean:.2f} ± {std:.2f}%"
+
+
+with torch.no_grad():
+    bce_outputs = runs["bce"].model(data.x_test)  # (10000, 10): ten sigmoids per image
+    bce_logits = runs["bce"].model.out(runs["bce"].model.hidden[0](data.x_test))  # before them
+sums = {"ten sigmoids (BCE net)": bce_outputs.sum(1).cpu(),
+        "softmax of its logits": bce_logits.softmax(1).sum(1).cpu()}
+fig = Figure(figsize=(8, 3), layout="constrained")
+ax = fig.subplots()
+for name, s in sums.items():
+    ax.hist(s, bins=60, range=(0, 2), alpha=0.7, label=name)
+ax.set(xlabel="sum of the ten outputs for one test image", ylabel="images",
+       title="ten sigmoids are ten separate answers; a softmax is one")
+ax.legend()
+sigmoid_sums = sums["ten sigmoids (BCE net)"]
+print(f"sums of the ten sigmoid outputs: {sigmoid_sums.min():.2f} to {sigmoid_sums.max():.2f}")
+claims.expect(sigmoid_sums.min() < 0.9 and sigmoid_sums.max() > 1.1,
+              "the ten sigmoid outputs do not sum to 1",
+              f"sums from {sigmoid_sums.min():.2f} to {sigmoid_sums.max():.2f}")
+fig
+
+# %% [markdown]
+# ### Log-sum-exp: the softmax without overflow
+#
+# Written as it reads, $-\log\big(e^{z_y} / \sum_j e^{z_j}\big)$ breaks down as soon as a logit is
+# large: `exp(89)` is already past float32's largest number, about 3.4·10³⁸, so it becomes `inf`
+# and `inf / inf` is `nan`. The cure is to take the log analytically first,
+#
+# $$-\log p_y = -z_y + \log\sum_j e^{z_j},$$
+#
+# and to compute the **log-sum-exp** with the largest logit $m$ taken out:
+# $\log\sum_j e^{z_j} = m + \log\sum_j e^{z_j - m}$. Every exponent is now $\le 0$, so nothing
+# overflows, and the largest term is exactly $e^0 = 1$, so the sum is never 0 and the log never
+# $-\infty$. Adding the same number to every logit changes no probability, which is why this is
+# allowed. `torch.logsumexp` and `F.cross_entropy` do exactly this.
+
+# %%
+def naive_cross_entropy(logits, labels):
+    """−log(softmax) as written on paper: exp, divide, log. Overflows for large logits."""
+    probs = torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True)
+    return -torch.log(probs[torch.arange(len(labels), device=logits.device), labels]).mean()
+
+
+device = data.x_test.device
+labels = torch.tensor([4], device=device)
+print(f"{'logits scaled by':>17} {'naive':>10} {'log-sum-exp':>12}")
+for scale in (1.0, 10.0, 100.0, 1000.0):
+    logits = scale * torch.tensor([[0.1, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.9]],
+                                  device=device)
+    naive, stable = naive_cross_entropy(logits, labels), losses.cross_entropy(logits, labels)
+    print(f"{scale:>17g} {naive.item():>10.4f} {stable.item():>12.4f}")
+claims.expect(bool(torch.isnan(naive)) and bool(torch.isfinite(stable)),
+              "at logits of 1000 the naive formula gives nan and log-sum-exp a finite loss",
+              f"naive {naive.item()}, stable {stable.item()}")
+
+# %% [markdown]
+# At the small scales the two agree. At 100 the naive version already gives `nan`: a logit of
+# 100 makes `exp` overflow. With log-sum-exp the loss at scale 1000 is simply
+# $1000 \cdot (1.0 - 1.0) + \log(1 + e^{-100} + \dots) \approx 0$: the right class has the largest
+# logit, by 100 over the next, so the network is right and sure and pays almost nothing.
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q4_softmax_cross_entropy
+# points: 2
+
+# %% [markdown]
+# **Exercise 4 · `softmax_cross_entropy(logits, labels)`.** `logits` is (N, C), `labels` is (N,)
+# of integer classes. Return the mean over the N samples of $-\log \text{softmax}(z)_y$, computed
+# the stable way: subtract each row's largest logit (`logits.max(dim=1, keepdim=True).values`),
+# then `log_probs = shifted - log(sum(exp(shifted)))` per row, and pick each row's true class with
+# `log_probs[torch.arange(N), labels]` (make the `arange` on `logits.device`) or `.gather`. Use
+# plain tensor operations, not `F.cross_entropy` or `torch.logsumexp`. The check compares values
+# and gradients with `mnist_lab.losses.cross_entropy`, including logits in the thousands.
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+def softmax_cross_entropy(logits, labels):
+    """Mean over the batch of −log softmax(logits)[label], without overflow."""
+    # BEGIN SOLUTION
+    shifted = logits - logits.max(dim=1, keepdim=True).values  # every entry <= 0
+    log_probs = shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True))
+    rows = torch.arange(len(labels), device=logits.device)
+    return -log_probs[rows, labels].mean()
+    # END SOLUTION
+
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+def test_softmax_cross_entropy_matches_reference(softmax_cross_entropy):
+    import torch
+
+    from mnist_lab import checks, losses
+    gen = torch.Generator().manual_seed(8)
+    logits = 3 * torch.randn(4, 10, generator=gen)
+    labels = torch.tensor([3, 0, 9, 4])
+    checks.check_function(softmax_cross_entropy, losses.cross_entropy, [(logits, labels)],
+                          name="softmax_cross_entropy",
+                          hint="−(z_y − log Σ_j exp(z_j)) for each row, then .mean() over the "
+                               "rows; subtract the row's max before exp")
+
+
+# %%
+def test_softmax_cross_entropy_at_large_logits(softmax_cross_entropy):
+    import torch
+
+    from mnist_lab import checks, losses
+    logits = torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 800.0, 790.0]])
+    labels = torch.tensor([0, 2])
+    checks.check_function(softmax_cross_entropy, losses.cross_entropy, [(logits, labels)],
+                          name="softmax_cross_entropy",
+                          hint="exp(1000) overflows to inf: subtract each row's largest logit "
+                               "(logits.max(dim=1, keepdim=True).values) before taking exp")
+
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+def test_softmax_cross_entropy_batch_of_one_float64_other_width(softmax_cross_entropy):
+    import torch
+
+    from mnist_lab import checks, losses
+    gen = torch.Generator().manual_seed(9)
+    cases = [(torch.randn(1, 10, generator=gen, dtype=torch.float64), torch.tensor([7])),
+             (50 * torch.randn(6, 3, generator=gen, dtype=torch.float64),
+              torch.tensor([0, 1, 2, 2, 1, 0]))]
+    checks.check_function(softmax_cross_entropy, losses.cross_entropy, cases,
+                          name="softmax_cross_entropy", atol=1e-10, rtol=1e-8, quiet=True)
+
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ### The gradient is $p - y$ again
+#
+# Write the loss of one sample as $L = -z_y + \log\sum_j e^{z_j}$. Its slope with respect to
+# logit $z_k$ is
+#
+# $$\frac{\partial L}{\partial z_k} = -[k = y] + \frac{e^{z_k}}{\sum_j e^{z_j}} = p_k - y_k,$$
+#
+# with $y$ the one-hot target. It is the same "how far off you are" that BCE gave through a
+# sigmoid in section 3: the softmax's slope cancels against the log's. Averaged over a batch of
+# $N$, each row is divided by $N$. Autograd agrees (`losses.cross_entropy_grad` is this formula):
+
+# %%
+gen = torch.Generator(device=device).manual_seed(0)
+z = torch.randn(5, 10, generator=gen, device=device, requires_grad=True)
+y = torch.tensor([4, 9, 0, 1, 4], device=device)
+(autograd_slope,) = torch.autograd.grad(losses.cross_entropy(z, y), z)
+p_minus_y = (z.softmax(dim=1) - F.one_hot(y, 10)).detach() / len(y)
+gap = (autograd_slope - p_minus_y).abs().max().item()
+print(f"largest difference between autograd and (p − y)/N: {gap:.1e}")
+claims.expect(gap < 1e-6, "autograd's gradient is (p − y)/N", f"largest gap {gap:.1e}")
+
+# %% [markdown]
+# ### The book's network with softmax + cross-entropy
+#
+# Now the row beside the book's: the same 784 → 200 → 10 sigmoid network without the output
+# sigmoid, its ten logits fed to softmax + cross-entropy. The compiled kernel behind section 4
+# knows only MSE and BCE, so this row trains with a plain loop of tensor operations, one image per
+# step (lesson 19 has you write exactly this forward pass, backward pass and update yourself;
+# `mnist_lab.by_hand` is its reference). That loop is too slow for 180,000 steps here, so **the
+# protocol is shorter than the book's**: still one image per step, in file order, with SGD at
+# lr 0.01, but only the first 10,000 training images, once (10,000 steps instead of 180,000).
+# BCE trains with exactly the same short protocol, from the same initial weights, and every row
+# is repeated over three seeds (the seed sets the initial weights). These numbers compare with
+# each other, not with section 4's.
+
+# %%
+SHORT = 10_000  # training images, one pass, one per step: 10,000 steps instead of 180,000
+SEEDS = (0, 1, 2)
+short = BookData(data.x_train[:SHORT], data.y_train[:SHORT], data.x_test, data.y_test)
+
+
+def train_softmax_ce_per_sample(seed, lr=0.01):
+    """The book's network with logits and softmax + CE, one image per step in file order."""
+    seed_everything(seed)  # the same initial weights as train_book_row(..., seed=seed)
+    params = by_hand.params_from_mlp(MLP(BOOK_ROWS["bce"].mlp))  # W1, b1, W2, b2
+    # for each image in file order: forward, backward (dz2 = p − y), params -= lr · grads
+    by_hand.train_per_sample(params, short.x_train, short.y_train, lr=lr, activation="sigmoid")
+    return 100 * by_hand.accuracy(params, short.x_test, short.y_test, activation="sigmoid")
+
+
+bce_lr10 = replace(BOOK_ROWS["bce"], name="bce_lr0.1", lr=0.1)  # a control, see below
+short_acc = {"BCE, lr 0.01 (book)": [], "BCE, lr 0.1": [], "softmax + CE, lr 0.01": []}
+for seed in SEEDS:
+    short_acc["BCE, lr 0.01 (book)"].append(
+        train_book_row("bce", seed=seed, data=short, epochs=1).accuracy)
+    short_acc["BCE, lr 0.1"].append(train_book_row(bce_lr10, seed=seed, data=short,
+                                                      epochs=1).accuracy)
+    short_acc["softmax + CE, lr 0.01"].append(train_softmax_ce_per_sample(seed))
+for name, accs in short_acc.items():
+    print(f"{name:<22} test accuracy {mean_std_text(accs)}  (seeds {SEEDS}: "
+          + ", ".join(f"{a:.2f}" for a in accs) + ")")
+ce = torch.tensor(short_acc["softmax + CE, lr 0.01"])
+vs_book = ce - torch.tensor(short_acc["BCE, lr 0.01 (book)"])
+vs_lr10 = ce - torch.tensor(short_acc["BCE, lr 0.1"])
+print(f"CE − BCE at lr 0.01, same seed: {vs_book.mean():+.2f} ± {vs_book.std():.2f} points")
+print(f"CE − BCE at lr 0.1,  same seed: {vs_lr10.mean():+.2f} ± {vs_lr10.std():.2f} points")
+claims.expect(vs_book.min() > 5, "softmax + CE is far ahead of BCE at the same lr 0.01",
+              f"differences {[round(d, 2) for d in vs_book.tolist()]}",
+              "with many more steps both get close to their ceiling and the gap shrinks")
+claims.expect(vs_lr10.abs().mean() < vs_book.mean() / 3,
+              "at ten times BCE's lr most of the gap is gone",
+              f"{vs_lr10.mean():+.2f} against {vs_book.mean():+.2f} points")
+
+# %%
+fig = Figure(figsize=(9, 3.2), layout="constrained")
+ax = fig.subplots()
+names = list(short_acc)
+mean_and_std = [mean_std(short_acc[n]) for n in names]
+ax.bar(names, [m for m, _ in mean_and_std], yerr=[s for _, s in mean_and_std], capsize=6,
+       color=["C3", "C1", "C2"])
+for i, n in enumerate(names):
+    ax.plot([i] * len(SEEDS), short_acc[n], "k.", zorder=3)
+ax.set(ylabel="test accuracy (%)", ylim=(0, 100),
+       title="10,000 single-image SGD steps (bars: mean ± std over 3 seeds; dots: seeds)")
+fig
+
+# %% [markdown]
+# At the book's lr 0.01, softmax + cross-entropy is far ahead after 10,000 steps, on every seed.
+# The control row says why, and it is worth knowing: `nn.BCELoss` *averages* over the ten
+# outputs, so each logit's slope is $(p_k - y_k)/10$, while cross-entropy's is $p_k - y_k$. At the
+# same lr, BCE takes steps ten times smaller. Give BCE ten times the lr and most of the gap is
+# gone; the differences that remain are a few points at most, to be read against the seed-to-seed
+# spread printed above. So "which loss" and "which step size" are tangled, and a fair comparison
+# of losses tunes the lr for each. Softmax + cross-entropy is still the standard choice for
+# classification, for the reasons of this section: one distribution over the classes, a clean
+# $p - y$ gradient, and the log-probabilities the rest of the course reads (calibration, ensembles,
+# the log 10 ≈ 2.30 starting loss of lesson 07). From lesson 07 on, every network of the course
+# ends in logits and trains with it (`loss="cross_entropy"`).
+#
+# **Takeaways of this section.** A digit is one of ten, so use one distribution: softmax over the
+# logits, then cross-entropy $-\log p_y$. Compute it through log-sum-exp (subtract the largest
+# logit) so large logits cannot overflow. Its gradient with respect to the logits is $p - y$
+# (divided by $N$ for a batch mean).
+
+# %% [markdown]
 # ## Summary
 # - **Regression** predicts numbers on a scale; **MSE** suits it. **Classification** picks an
 #   answer; read each sigmoid output as a probability and use **BCE**, which charges $-\log$ of the

@@ -378,6 +378,133 @@ claims.expect((weight - 1).abs().max() > 0.05 and bias.abs().max() > 0.05,
               "a smaller learning rate or fewer steps move them less")
 
 # %% [markdown]
+# ## 4 · BatchNorm beside LayerNorm: train mode and eval mode
+#
+# **BatchNorm** normalises the other way round. It takes one feature, say hidden unit 17, across
+# the B samples of the mini-batch, subtracts *their* mean and divides by *their* standard
+# deviation, then applies a learned scale and shift per feature, as LayerNorm does. It was the
+# first normalisation layer to become standard (Ioffe & Szegedy, 2015) and is everywhere in
+# convolutional networks. Its catch: one sample's output now depends on which other samples
+# share its batch. So BatchNorm has two modes:
+#
+# - **training** (`model.train()`): normalise with the batch's mean and variance, and update
+#   running averages of them, `running = 0.9·running + 0.1·batch` (PyTorch's `momentum=0.1`);
+# - **evaluation** (`model.eval()`): normalise with the running averages, fixed numbers, so each
+#   image's prediction depends on that image alone.
+#
+# The same four images, normalised by a fresh `nn.BatchNorm1d` in a batch with four others and
+# in a batch with four different others:
+
+# %%
+import copy
+
+from mnist_lab import claims
+from mnist_lab.ensemble import mean_std
+from mnist_lab.metrics import accuracy
+from mnist_lab.models import MLPConfig
+from mnist_lab.train import TrainConfig, fit
+
+bn = nn.BatchNorm1d(784).to(device)
+four = data.x_test[:4]
+with torch.no_grad():
+    in_batch_a = bn(torch.cat([four, data.x_test[4:8]]))[:4]  # train mode: batch statistics
+    in_batch_b = bn(torch.cat([four, data.x_test[8:12]]))[:4]
+    batch = torch.cat([four, data.x_test[4:8]])
+    by_formula = ((batch - batch.mean(0)) / torch.sqrt(batch.var(0, unbiased=False) + bn.eps))[:4]
+    bn.eval()  # now the running averages, here after just two updates
+    eval_a, eval_b = bn(torch.cat([four, data.x_test[4:8]]))[:4], bn(four)
+change_train = (in_batch_a - in_batch_b).abs().max().item()
+change_eval = (eval_a - eval_b).abs().max().item()
+print(f"train mode: the same 4 images' outputs change by up to {change_train:.2f} with the batch")
+print(f"eval mode:  they change by {change_eval:.1e}")
+claims.expect(torch.allclose(in_batch_a, by_formula, atol=1e-4),
+              "in train mode BatchNorm normalises each feature with the batch's mean and biased "
+              "variance")
+claims.expect(change_train > 0.5 and change_eval < 1e-5,
+              "train-mode outputs depend on the rest of the batch, eval-mode outputs do not",
+              f"{change_train:.2f} and {change_eval:.1e}")
+
+# %% [markdown]
+# `MLPConfig(norm="batch")` puts a `BatchNorm1d` where the book puts its LayerNorm. The training
+# loop switches to train mode (`fit` calls `model.train()`), and `mnist_lab.metrics.accuracy`
+# switches to eval mode before it predicts. Code that evaluates with a plain
+# `model(x).argmax(1)` right after training does **not**: the model is still in train mode. Here
+# is what that bug costs. Three networks (three seeds) with a LeakyReLU hidden layer and a
+# BatchNorm, trained one epoch on 20,000 images in batches of 64 with Adam, are scored on the
+# 10,000 test images four ways: in eval mode (right), and in train mode with shuffled batches of
+# 64, with batches of 4, and with batches that each hold one digit only (test images sorted by
+# label, as a data set often is on disk). The train-mode runs use a copy of each network,
+# because a train-mode forward pass also *overwrites* the running averages, a second damage of
+# the same bug.
+
+# %%
+BN_CFG = MLPConfig(hidden_activation="leaky_relu", output_activation="none", norm="batch")
+BN_SEEDS = (0, 1, 2)
+
+
+@torch.no_grad()
+def train_mode_accuracy(model, order, batch_size):
+    """Accuracy (%) when the test set is predicted in train mode, batch by batch in `order`."""
+    buggy = copy.deepcopy(model).train()  # the bug: no model.eval(); a copy, so ours stays clean
+    correct = 0
+    for idx in order.split(batch_size):
+        correct += int((buggy(data.x_test[idx]).argmax(1) == data.y_test[idx]).sum())
+    return 100 * correct / len(order)
+
+
+by_label = torch.argsort(data.y_test, stable=True)  # 0s first, then 1s, ...: one-digit batches
+ways = ("eval mode", "train mode, shuffled, 64", "train mode, shuffled, 4",
+        "train mode, one digit per batch")
+bn_acc = {way: [] for way in ways}
+for seed in BN_SEEDS:
+    seed_everything(seed)
+    bn_model = MLP(BN_CFG)
+    fit(bn_model, (data.x_train[:20_000], data.y_train[:20_000]),
+        TrainConfig(epochs=1, batch_size=64, loss="cross_entropy", seed=seed, progress=False))
+    shuffled = torch.randperm(len(data.y_test), generator=torch.Generator().manual_seed(seed))
+    shuffled = shuffled.to(device)
+    bn_acc["eval mode"].append(100 * accuracy(bn_model, data.x_test, data.y_test))
+    bn_acc["train mode, shuffled, 64"].append(train_mode_accuracy(bn_model, shuffled, 64))
+    bn_acc["train mode, shuffled, 4"].append(train_mode_accuracy(bn_model, shuffled, 4))
+    bn_acc["train mode, one digit per batch"].append(train_mode_accuracy(bn_model, by_label, 64))
+bn_summary = {way: mean_std(values) for way, values in bn_acc.items()}
+for way, (mean, std) in bn_summary.items():
+    print(f"{way:<33} {mean:6.2f} ± {std:.2f}%   (seeds {BN_SEEDS})")
+
+fig = Figure(figsize=(10, 3.4), layout="constrained")
+ax = fig.subplots()
+ax.bar(range(len(ways)), [m for m, _ in bn_summary.values()],
+       yerr=[s for _, s in bn_summary.values()], capsize=6, color=["C2", "C1", "C1", "C3"])
+for i, way in enumerate(ways):
+    ax.plot([i] * len(BN_SEEDS), bn_acc[way], "k.", zorder=3)
+ax.set_xticks(range(len(ways)), [w.replace(", ", ",\n", 1) for w in ways])
+ax.set(ylabel="test accuracy (%)", ylim=(0, 100),
+       title="one trained BatchNorm network, scored four ways (mean ± std over 3 seeds)")
+right, single = bn_summary["eval mode"][0], bn_summary["train mode, one digit per batch"][0]
+claims.expect(single < right - 20,
+              "predicting one-digit batches in train mode costs tens of points",
+              f"{single:.1f}% against {right:.1f}% in eval mode")
+claims.expect(bn_summary["train mode, shuffled, 4"][0] < right - 1,
+              "tiny train-mode batches cost accuracy",
+              f"{bn_summary['train mode, shuffled, 4'][0]:.1f}% against {right:.1f}%")
+fig
+
+# %% [markdown]
+# With large shuffled batches, train mode is only a little off: a batch of 64 mixed digits has
+# statistics close to the running averages. With tiny batches the statistics are noisy, and each
+# prediction depends on three other, random images. With one-digit batches the batch mean *is*
+# the typical picture of that digit, and subtracting it removes exactly what tells the digit
+# apart: most predictions are wrong. (A batch of one in train mode is refused outright:
+# `BatchNorm1d` raises "Expected more than 1 value per channel when training".)
+#
+# So: call `model.eval()` before predicting and `model.train()` before training again, or use
+# helpers that do it (`mnist_lab.metrics` and `fit` do). Dropout has the same two modes (lesson
+# 12). LayerNorm has no batch statistics and no running averages, which is why it works with
+# the book's batch of one image, and why it is the usual choice for sequence models and small
+# batches. BatchNorm also needs care inside `vmap`-stacked training (lesson 15), whose
+# `stack_parameters` refuses models with running averages.
+
+# %% [markdown]
 # ## Summary
 # - A sigmoid layer with small weights sends out values in a narrow band around 0.5. The next
 #   layer then sees a large constant plus small image-specific differences, so it learns slowly.
