@@ -35,3 +35,23 @@ def progress(
     `set_postfix`, so calling code needs no `if`.
     """
     return tqdm(iterable, total=total, desc=desc, disable=not progress_enabled(enabled))
+
+
+def finish_early(bar: tqdm, done: int | None = None) -> None:
+    """Close a bar whose loop ended early on purpose (early stopping, a Stop button) as finished.
+
+    tqdm's notebook bar turns red when a loop over it is left with `break` (it cannot tell that
+    from an error) or when it is closed short of its total. A run stopped on purpose is
+    complete: its total becomes what was done, and the bar ends full and green. done: how many
+    items were done, when the item the loop broke out in counts (tqdm does not count it).
+    """
+    if done is not None:
+        bar.n = done
+    if bar.total and bar.n < bar.total:
+        bar.total = bar.n
+    bar.close()  # nothing happens if leaving the loop closed it already
+    container = getattr(bar, "container", None)  # the notebook bar: (label, bar, text)
+    if container is not None:
+        widget = container.children[1]
+        widget.max, widget.bar_style = bar.total or widget.max, ""  # "" lets success replace red
+        bar.display(bar_style="success")  # redraws the text with the new total too

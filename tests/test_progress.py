@@ -52,3 +52,17 @@ def test_enabled_progress_draws_a_bar(clean_env, capsys):
     for _ in progress(range(3), desc="epochs"):
         pass
     assert "epochs" in capsys.readouterr().err
+
+
+def test_a_bar_finished_early_on_purpose_ends_full_and_green_not_red(clean_env):
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    from mnist_lab.progress import finish_early
+
+    bar = notebook_tqdm(range(10), desc="epochs")
+    for epoch in bar:
+        if epoch == 6:
+            break  # early stopping after 7 of 10 epochs
+    widget = bar.container.children[1]  # the notebook's progress bar
+    finish_early(bar, done=7)
+    assert widget.bar_style == "success" and widget.value == widget.max == bar.total == 7

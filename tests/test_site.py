@@ -171,3 +171,85 @@ def test_cli_site_reports_a_missing_lessons_folder_without_traceback(tmp_path, c
 
     assert main(["site", str(tmp_path), "--out", str(tmp_path / "site")]) == 1
     assert "no lesson notebooks" in capsys.readouterr().err
+
+
+# ---- offline: KaTeX copied in, nothing from a CDN ----
+
+
+class _Assets(HTMLParser):
+    """The URLs a page loads by itself: scripts, style sheets, images, frames."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "img", "iframe") and attrs.get("src"):
+            self.urls.append(attrs["src"])
+        if tag == "link" and attrs.get("href"):
+            self.urls.append(attrs["href"])
+
+
+def test_no_page_loads_anything_from_another_site(built):
+    for page in built.glob("*.html"):
+        assets = _Assets()
+        assets.feed(page.read_text(encoding="utf-8"))
+        remote = [u for u in assets.urls if re.match(r"^(https?:)?//", u)]
+        assert remote == [], f"{page.name} loads {remote}"
+        for url in assets.urls:
+            if not url.startswith("data:"):
+                assert (built / url).is_file(), f"{page.name} loads missing {url}"
+
+
+def test_katex_and_its_fonts_are_copied_into_the_site(built):
+    assert (built / "katex" / "katex.min.js").is_file()
+    assert (built / "katex" / "contrib" / "auto-render.min.js").is_file()
+    assert list((built / "katex" / "fonts").glob("*.woff2"))
+
+
+def test_cells_are_numbered_without_gaps_where_grader_cells_were():
+    nb = nbformat.read(REPO / "lessons" / "01_baseline.ipynb", as_version=4)
+    counts = [c.execution_count for c in site.for_site(nb).cells
+              if c.cell_type == "code" and c.execution_count]
+    assert counts == list(range(1, len(counts) + 1))
+    assert len(counts) > 10
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}")
+def test_a_page_typesets_its_maths_offline_and_is_no_wider_than_its_navigation(built):
+    """Lesson 02 in headless Chromium with every request that is not a local file refused."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    refused: list[str] = []
+
+    def offline(route):
+        if route.request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.route("**/*", offline)
+            page.goto((built / "02_loss_functions.html").as_uri())
+            page.wait_for_selector(".katex", timeout=30_000)
+            typeset = page.locator(".katex").count()
+            raw = page.evaluate("""() => [...document.querySelectorAll('.jp-RenderedMarkdown')]
+                .map(e => e.innerText).filter(t => /\\$[^$]*\\\\[a-z]+/.test(t))""")
+            widths = page.evaluate("""() => ({
+                nav: document.querySelector('nav.mnist-lab-nav').getBoundingClientRect().width,
+                main: document.querySelector('main').getBoundingClientRect().width})""")
+        finally:
+            browser.close()
+    assert refused == []
+    assert typeset >= 5  # lesson 02 writes its losses as formulas
+    assert raw == [], f"formulas left as raw LaTeX: {raw[:2]}"
+    assert widths["main"] <= widths["nav"] + 1

@@ -1,6 +1,7 @@
 """The interactive explorers, headless: set widget values, read the state and the figures."""
 
 import dataclasses
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from mnist_lab.augment import AugmentConfig
 from mnist_lab.data import Splits
 from mnist_lab.models import MLP
 from mnist_lab.schedules import ScheduleConfig, lr_at
+from mnist_lab.widgets import experiment
 
 
 @pytest.fixture
@@ -100,11 +102,50 @@ def test_moving_the_slider_changes_index_label_and_image(built, digits):
 def test_mistakes_only_walks_only_misclassified_images(built):
     explorer = built
     explorer.toggle.value = True
-    assert explorer.slider.max == len(explorer.mistakes) - 1 and explorer.mistakes
-    for k in (0, 1, explorer.slider.max):  # each redraw renders a PNG: a few positions suffice
+    assert (explorer.slider.min, explorer.slider.max) == (1, len(explorer.mistakes))
+    for k in (1, 2, explorer.slider.max):  # each redraw renders a PNG: a few positions suffice
         explorer.slider.value = k
-        assert explorer.index == explorer.mistakes[k]
+        assert explorer.index == explorer.mistakes[k - 1]
         assert explorer.prediction != explorer.label
+
+
+def crafted_explorer(mistakes: list[int], n: int = 40) -> widgets.PredictionExplorer:
+    """An explorer over n blank images whose outputs are wrong exactly at `mistakes`."""
+    labels = torch.zeros(n, dtype=torch.long)
+    outputs = torch.zeros(n, 10)
+    outputs[:, 0] = 1.0
+    outputs[mistakes, 0], outputs[mistakes, 3] = 0.0, 1.0
+    return widgets.PredictionExplorer(torch.zeros(n, 784), labels, outputs, index=0)
+
+
+def test_mistakes_only_from_a_high_index_jumps_to_the_next_mistake():
+    explorer = crafted_explorer([2, 5, 31, 35])
+    explorer.widget  # noqa: B018
+    explorer.slider.value = 30  # beyond the 4 mistakes' slider range
+    explorer.toggle.value = True
+    assert explorer.index == 31  # the next mistake, not the last one
+    assert explorer.slider.value == 3
+
+
+def test_mistakes_only_readout_and_caption_count_from_one_alike():
+    explorer = crafted_explorer([2, 5, 31, 35])
+    explorer.widget  # noqa: B018
+    explorer.toggle.value = True
+    explorer.slider.value = 2
+    assert explorer.index == 5
+    assert "mistake 2 of 4" in explorer.caption.value
+
+
+def test_mistakes_only_after_the_last_mistake_wraps_to_the_first():
+    explorer = crafted_explorer([2, 5])
+    explorer.select(30)
+    explorer.show_mistakes_only()
+    assert explorer.index == 2
+
+
+def test_explorer_labels_are_not_cut_off(built):
+    assert built.toggle.layout.width == "auto"
+    assert built.slider.style.description_width == "initial"
 
 
 def test_turning_mistakes_only_off_walks_all_images_again(built):
@@ -176,9 +217,172 @@ def test_panel_refuses_a_second_run_while_one_is_going(tiny_splits):
         panel.join(timeout=30)
 
 
-def test_panel_static_figure_has_no_curves_before_any_run(tiny_splits):
-    fig = widgets.experiment_panel(tiny_splits).figure()
-    assert isinstance(fig, Figure) and not fig.axes[0].lines
+def test_static_panel_shows_a_real_run_not_empty_axes(monkeypatch, tiny_splits):
+    monkeypatch.setenv(widgets.WIDGETS_ENV, "static")
+    panel = widgets.experiment_panel(tiny_splits, hidden=16, batch_size=32, every=1)
+    fig = panel.show()
+    assert isinstance(fig, Figure) and len(panel.runs) == 1
+    assert fig.axes[0].lines and fig.axes[1].lines  # a loss curve and validation accuracy
+
+
+def test_stop_sets_the_training_state_flag(tiny_splits):
+    panel = widgets.experiment_panel(tiny_splits)
+    run = widgets.PanelRun(1, panel.settings)
+    state = SimpleNamespace(stop=False, step=1, loss=torch.tensor(0.5))
+    live = experiment._Live(panel, run, every=1)
+    live.on_step_end(state)
+    assert not state.stop
+    panel.stop()
+    live.on_step_end(state)
+    assert state.stop and run.stopped
+
+
+def diverging_panel(tiny_splits):
+    """Three one-epoch runs; the second (SGD at a learning rate of a million) diverges."""
+    panel = widgets.experiment_panel(tiny_splits, hidden=16, batch_size=32, every=1)
+    panel.settings = dataclasses.replace(panel.settings, epochs=1)
+    panel.run(wait=True)
+    panel.settings = dataclasses.replace(panel.settings, optimizer="sgd", loss="cross_entropy",
+                                         norm="none", lr=1e6)
+    panel.run(wait=True)
+    panel.settings = dataclasses.replace(panel.settings, lr=1e-2)
+    panel.run(wait=True)
+    return panel
+
+
+@pytest.fixture
+def diverged(tiny_splits):
+    panel = diverging_panel(tiny_splits)
+    assert [run.diverged for run in panel.runs] == [False, True, False]
+    return panel
+
+
+def test_a_run_keeps_its_colour_in_both_plots_after_a_divergence(diverged):
+    fig = diverged.figure()
+    loss_colours = {line.get_label(): line.get_color() for line in fig.axes[0].lines}
+    acc_colours = {line.get_label(): line.get_color() for line in fig.axes[1].lines}
+    assert acc_colours["run 3"] == loss_colours["run 3"] == "C2"
+    assert acc_colours["run 1"] == loss_colours["run 1"] == "C0"
+
+
+def test_a_diverged_run_is_reported_in_plain_words_in_the_status(tiny_splits):
+    panel = widgets.experiment_panel(tiny_splits, hidden=16, batch_size=32, every=1)
+    panel.widget  # noqa: B018
+    panel.settings = widgets.PanelSettings(loss="cross_entropy", optimizer="sgd", norm="none",
+                                           lr=1e6, epochs=1)
+    panel.run(wait=True)
+    assert panel.runs[0].diverged and panel.table[0]["note"] == "diverged"
+    assert "diverged" in panel.status.value and "learning rate" in panel.status.value
+    assert "try 1e+05" in panel.status.value and "ready" not in panel.status.value.lower()
+
+
+def test_table_says_training_not_zero_seconds_while_a_run_goes():
+    run = widgets.PanelRun(1, widgets.PanelSettings())
+    assert run.row()["time"] == "training…"
+    run.seconds, run.finished = 2.0, True
+    assert run.row()["time"] == "2.0 s"
+
+
+def test_table_is_styled_and_its_cells_do_not_wrap(tiny_splits):
+    panel = widgets.experiment_panel(tiny_splits)
+    panel.runs.append(widgets.PanelRun(1, panel.settings))
+    table = panel.table_html()
+    assert "white-space:nowrap" in table and 'class="mnist-lab-runs"' in table
+
+
+def test_the_first_live_frame_spans_the_whole_run(tiny_splits):
+    panel = widgets.experiment_panel(tiny_splits, batch_size=32)  # 200 images: 7 steps/epoch
+    run = widgets.PanelRun(1, panel.settings)  # 3 epochs
+    run.steps, run.losses = [5], [0.7]  # one recorded point so far
+    panel.runs.append(run)
+    loss_ax, acc_ax = panel.figure().axes
+    assert loss_ax.get_xlim() == (0, 21) and loss_ax.get_ylim()[0] == 0
+    assert acc_ax.get_xlim() == (0.5, 3.5)
+
+
+def test_panel_labels_are_not_cut_off(tiny_splits):
+    panel = widgets.experiment_panel(tiny_splits)
+    panel.widget  # noqa: B018
+    assert all(c.style.description_width == "initial" for c in panel.controls.values())
+
+
+# ---- drawing a digit ----
+
+ONE = [[(140, 40), (140, 240)]]  # a vertical stroke on the 280×280 canvas
+
+
+@pytest.fixture
+def two_models():
+    torch.manual_seed(0)
+    return {"first": MLP(sizes=(784, 8, 10)),
+            "second": MLP(sizes=(784, 8, 10), output_activation="none")}
+
+
+def test_a_drawn_one_becomes_a_centred_vertical_bar(two_models):
+    drawing = widgets.draw_digit(two_models, strokes=ONE)
+    final = drawing.steps.final
+    assert final.shape == (28, 28)
+    assert final[4:24, 13:15].mean() > 0.5 and final[:, :8].sum() == 0
+
+
+def test_each_network_gets_ten_outputs_for_the_drawing(two_models):
+    drawing = widgets.draw_digit(two_models, strokes=ONE)
+    x = drawing.steps.final.reshape(1, 784)
+    outputs = drawing.outputs()
+    assert set(outputs) == {"first", "second"}
+    assert torch.allclose(outputs["first"], two_models["first"](x)[0].detach())
+    assert outputs["second"].sum() == pytest.approx(1.0, abs=1e-5)  # logits are softmaxed
+    assert drawing.predictions() == {k: int(v.argmax()) for k, v in outputs.items()}
+
+
+def test_a_single_model_is_shown_under_a_generic_name(digits):
+    drawing = widgets.draw_digit(digits[0], strokes=ONE)
+    assert list(drawing.outputs()) == ["network"]
+
+
+def test_nothing_drawn_means_no_outputs_and_an_invitation(two_models):
+    drawing = widgets.draw_digit(two_models)
+    assert drawing.steps is None and drawing.predictions() == {"first": None, "second": None}
+    assert "Draw a digit" in drawing.answer_html()
+
+
+def test_strokes_from_the_canvas_update_the_input_picture_and_answer(two_models):
+    drawing = widgets.draw_digit(two_models)
+    drawing.widget  # noqa: B018
+    before = drawing.image.value
+    drawing.canvas.strokes = ONE  # what the front end sends while drawing
+    assert drawing.strokes == [[[140.0, 40.0], [140.0, 240.0]]]
+    assert drawing.image.value != before
+    assert "<b>first</b> says" in drawing.answer.value
+
+
+def test_undo_removes_the_last_stroke_on_the_canvas_too(two_models):
+    drawing = widgets.draw_digit(two_models, strokes=ONE + [[(100, 100), (180, 100)]])
+    drawing.widget  # noqa: B018
+    drawing.undo_button.click()
+    assert drawing.strokes == [[[140.0, 40.0], [140.0, 240.0]]]
+    assert drawing.canvas.strokes == drawing.strokes
+
+
+def test_clear_removes_every_stroke(two_models):
+    drawing = widgets.draw_digit(two_models, strokes=ONE)
+    drawing.widget  # noqa: B018
+    drawing.clear_button.click()
+    assert drawing.strokes == [] and drawing.canvas.strokes == [] and drawing.steps is None
+
+
+def test_static_drawing_shows_the_example_seven(monkeypatch, two_models):
+    monkeypatch.setenv(widgets.WIDGETS_ENV, "static")
+    drawing = widgets.draw_digit(two_models)
+    fig = drawing.show()
+    assert isinstance(fig, Figure) and not drawing.built
+    assert all(ax.images for ax in fig.axes[:3])  # drawing, 20×20 box, 28×28 input
+    assert len(fig.axes[3].patches) == 10 and len(fig.axes[4].patches) == 10
+
+
+def test_more_than_two_networks_are_refused(digits):
+    with pytest.raises(ValueError, match="one or two networks"):
+        widgets.draw_digit({"a": digits[0], "b": digits[0], "c": digits[0]})
 
 
 # ---- schedule preview ----
@@ -209,6 +413,22 @@ def test_schedule_preview_hides_sliders_the_schedule_does_not_use():
     preview.controls["name"].value = "cosine"
     assert preview.controls["gamma"].layout.display == "none"
     assert preview.controls["min_lr_factor"].layout.display is None
+
+
+def test_step_schedule_milestones_start_at_half_and_three_quarters_of_the_run():
+    preview = widgets.schedule_preview(ScheduleConfig("cosine"), epochs=4, steps_per_epoch=25)
+    preview.widget  # noqa: B018
+    preview.controls["name"].value = "step"
+    assert preview.config.milestones == (50, 75)
+    before = preview.curve()
+    preview.controls["gamma"].value = 0.5
+    assert preview.curve()[-1] == pytest.approx(0.1 * 0.5**2) != before[-1]  # gamma matters
+
+
+def test_schedule_labels_are_not_cut_off():
+    preview = widgets.schedule_preview()
+    preview.widget  # noqa: B018
+    assert preview.controls["warmup_steps"].style.description_width == "initial"
 
 
 # ---- augmentation preview ----

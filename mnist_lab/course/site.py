@@ -3,8 +3,11 @@
 `make site` renders the committed lessons/NN_*.ipynb; the main job (`make run`) renders the
 notebooks it has just executed, so the site shows what the current code produces. Pages come from
 nbconvert's "lab" template with every figure embedded as a data URI: the folder works opened from
-disk or from any static host. Only student notebooks are rendered, and the otter plumbing (its
-set-up cell and the `grader.check` cells with their pass/fail output) is left out.
+disk or from any static host, offline. Maths is typeset by KaTeX, copied into the site from its
+npm package (`npm pack katex@KATEX_VERSION`, cached in build/vendor), so no page loads anything
+from a CDN. Only student notebooks are rendered, and the otter plumbing (its set-up cell and the
+`grader.check` cells with their pass/fail output) is left out; the remaining cells are numbered
+1, 2, 3... without the gaps those cells would leave.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from __future__ import annotations
 import copy
 import html
 import re
+import shutil
+import subprocess
 import sys
+import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,13 +32,32 @@ from mnist_lab.course.paths import REPO
 
 LESSONS = REPO / "lessons"
 SITE = REPO / "build" / "site"
+VENDOR = REPO / "build" / "vendor"  # downloaded front-end packages, kept between builds
 LESSON_GLOB = "[0-9][0-9]_*.ipynb"
+KATEX_VERSION = "0.19.1"
+# the parts of KaTeX's npm package a page needs: the typesetter, its auto-render add-on (finds
+# $...$ in the text), its style sheet and fonts
+KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js", "fonts/")
 
 # One lesson page: nbconvert's JupyterLab look, with navigation above and below the notebook.
 # require.js is only needed by live widgets, which a static page has none of; leaving it out
-# spares every page a request to a CDN. MathJax stays (lessons write some maths in LaTeX).
-PAGE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+# spares every page a request to a CDN. Maths is typeset by the site's own copy of KaTeX in
+# place of nbconvert's MathJax from a CDN; the notebook's $...$ and $$...$$ are left as text by
+# nbconvert, and KaTeX's auto-render typesets them when the page opens (code is left alone).
+PAGE_TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}
+<link rel="stylesheet" href="katex/katex.min.css">
+<script defer src="katex/katex.min.js"></script>
+<script defer src="katex/contrib/auto-render.min.js"></script>
+<script>
+document.addEventListener("DOMContentLoaded", () => renderMathInElement(document.body, {
+  delimiters: [{left: "$$", right: "$$", display: true}, {left: "$", right: "$", display: false},
+               {left: "\\(", right: "\\)", display: false},
+               {left: "\\[", right: "\\]", display: true}],
+  throwOnError: false}));
+</script>
+{%- endblock html_head_js_mathjax -%}
 {% block extra_css %}<style type="text/css">{{ resources.site_css }}</style>{% endblock extra_css %}
 {%- block body_header -%}
 {{ super() }}
@@ -50,6 +75,9 @@ nav.mnist-lab-nav { display: flex; justify-content: space-between; gap: 1em;
   border: 1px solid #ddd; border-radius: 6px; background: #fafafa; }
 nav.mnist-lab-nav a { text-decoration: none; color: #1a5fb4; }
 nav.mnist-lab-nav span.none { color: #aaa; }
+/* the notebook no wider than the navigation above it, centred under it */
+main { max-width: 1100px; margin: 0 auto; box-sizing: border-box; }
+main img { max-width: 100%; height: auto; }
 """
 
 INDEX_CSS = """
@@ -135,7 +163,18 @@ def for_site(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 out.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
     nb.metadata.pop("widgets", None)
     nb.metadata.pop("otter", None)  # the public tests' source: not for readers
+    _renumber(nb)
     return nb
+
+
+def _renumber(nb: nbformat.NotebookNode) -> None:
+    """Number the code cells that ran 1, 2, 3... (the removed grader cells left gaps)."""
+    ran = [c for c in nb.cells if c.cell_type == "code" and c.get("execution_count")]
+    for number, cell in enumerate(ran, start=1):
+        cell.execution_count = number
+        for out in cell.outputs:
+            if "execution_count" in out:
+                out.execution_count = number
 
 
 def _is_grader_cell(cell: nbformat.NotebookNode) -> bool:
@@ -197,6 +236,38 @@ def _exporter() -> HTMLExporter:
                         extra_loaders=[loader], embed_images=True)
 
 
+def katex_package(cache: Path = VENDOR, version: str = KATEX_VERSION) -> Path:
+    """KaTeX's npm package (a .tgz) in `cache`, fetched with `npm pack` the first time."""
+    tarball = Path(cache) / f"katex-{version}.tgz"
+    if tarball.is_file():
+        return tarball
+    npm = shutil.which("npm")
+    if npm is None:
+        raise FileNotFoundError(
+            f"the site typesets maths with KaTeX from npm, and npm is not installed: install "
+            f"Node.js (apt-get install npm), or put katex-{version}.tgz into {cache}")
+    Path(cache).mkdir(parents=True, exist_ok=True)
+    # npm checks the tarball against the registry's integrity hash
+    subprocess.run([npm, "pack", f"katex@{version}", "--pack-destination", str(cache)],
+                   check=True, capture_output=True, cwd=cache)
+    return tarball
+
+
+def copy_katex(out: Path, tarball: Path | None = None) -> Path:
+    """Unpack KaTeX's script, auto-render, style sheet and fonts into out/katex."""
+    tarball = tarball or katex_package()
+    target = Path(out) / "katex"
+    prefix = "package/dist/"
+    with tarfile.open(tarball) as archive:
+        members = [m for m in archive.getmembers() if m.isfile() and m.name.startswith(prefix)
+                   and m.name[len(prefix):].startswith(KATEX_FILES)]
+        for member in members:
+            path = target / member.name[len(prefix):]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(archive.extractfile(member).read())
+    return target
+
+
 def build_site(lessons: Path = LESSONS, out: Path = SITE) -> list[Path]:
     """Render every lessons/NN_*.ipynb into `out` (one page each) plus index.html (course site).
 
@@ -212,6 +283,7 @@ def build_site(lessons: Path = LESSONS, out: Path = SITE) -> list[Path]:
     syllabus = [read_lesson(p, nb) for p, nb in zip(paths, notebooks)]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    copy_katex(out)
     index = out / "index.html"
     index.write_text(render_index(syllabus), encoding="utf-8")
     written = [index]
