@@ -3,9 +3,10 @@
     python benchmarks/bench_lessons.py            # every lesson, then the table
     python benchmarks/bench_lessons.py 09 11      # only the lessons whose names start so
 
-Prints one line per lesson while it runs, then the table: each lesson's seconds, its share of
-the total, and whether it ran, slowest first. The course aims at about a minute per lesson on
-a 2-core laptop CPU; measure on a quiet machine (other work slows every figure).
+Prints one line per lesson while it runs, then the table in course order: each lesson's
+seconds, its share of the total, and whether it ran; then the total and the slowest lesson.
+The course aims at about a minute per lesson on a 2-core laptop CPU; measure on a quiet machine
+(other work slows every figure).
 """
 
 import os
@@ -18,12 +19,15 @@ from mnist_lab.course.runner import LessonRun, execute_lessons
 
 
 def format_table(runs: list[LessonRun]) -> str:
-    """The lessons slowest first, with seconds, share of the total and status, then the total."""
+    """The lessons in course order: seconds, share of the total, status; then total and slowest."""
     total = sum(r.seconds for r in runs) or 1.0
     lines = [f"{'lesson':<34} {'seconds':>8} {'share':>6}  status", "-" * 60]
-    for r in sorted(runs, key=lambda r: r.seconds, reverse=True):
+    for r in runs:
         lines.append(f"{r.name:<34} {r.seconds:8.1f} {r.seconds / total:6.1%}  {r.status[:60]}")
     lines += ["-" * 60, f"{'total (' + str(len(runs)) + ' lessons)':<34} {total:8.1f}"]
+    if runs:
+        slowest = max(runs, key=lambda r: r.seconds)
+        lines.append(f"{'slowest: ' + slowest.name:<34} {slowest.seconds:8.1f}")
     return "\n".join(lines)
 
 

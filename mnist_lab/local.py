@@ -87,7 +87,7 @@ def find_local(
 
 def _enterable(folder: Path) -> bool:
     """False only for a folder that exists but this user may not look into."""
-    return not os.path.isdir(folder) or os.access(folder, os.R_OK | os.X_OK)
+    return not os.path.isdir(folder) or os.access(folder, os.X_OK)  # files are opened by name
 
 
 def _pick(

@@ -90,22 +90,32 @@ def test_other_commands_reject_unknown_arguments():
 # ---- `mnist-lab run`: what counts as a failure ----------------------------------------------
 
 
-def lesson(name, error=None, data_missing=False):
-    return runner.LessonRun(name, 1.0, error, data_missing)
+def lesson(name, error=None, data_missing=False, detail=""):
+    return runner.LessonRun(name, 1.0, error, data_missing, detail)
 
 
-def test_run_exits_0_when_lessons_lack_only_a_data_set_other_than_mnist():
+def test_run_exits_0_when_lessons_lack_only_data_no_source_has():
     runs = [lesson("00_a"), lesson("16_b", "Fashion-MNIST file(s) ...", data_missing=True)]
-    assert runner.exit_status(runs, {"Fashion-MNIST": "..."}) == 0
+    assert runner.exit_status(runs) == 0
 
 
 def test_run_exits_1_for_a_lesson_error_that_is_not_missing_data():
     runs = [lesson("00_a"), lesson("09_b", "ValueError: bug")]
-    assert runner.exit_status(runs, {}) == 1
+    assert runner.exit_status(runs) == 1
 
 
-def test_run_exits_1_without_mnist():
-    assert runner.exit_status([], {"MNIST": "MNIST file(s) ..."}) == 1
+def test_run_stops_at_once_with_exit_1_without_mnist(tiny, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tiny.folder))  # nothing on PATH: no registry client
+    assert runner.main() == 1
+    assert capsys.readouterr().err.startswith("error: MNIST file(s)")
+
+
+def test_missing_data_is_reported_once_with_its_fix(capsys):
+    detail = "Fashion-MNIST file(s) x could not be fetched.\n  how to fix:\n    1. do this"
+    runner.report_missing_data([lesson("16_a", "Fashion...", True, detail),
+                                lesson("17_b", "Fashion...", True, detail)])
+    err = capsys.readouterr().err
+    assert "Skipped for missing data: 16_a, 17_b" in err and err.count("1. do this") == 1
 
 
 def test_lessons_stopped_by_missing_data_are_skipped_and_other_errors_fail(tmp_path):
@@ -121,4 +131,4 @@ def test_lessons_stopped_by_missing_data_are_skipped_and_other_errors_fail(tmp_p
     runs = runner.execute_lessons(lessons, tmp_path / "out")
     assert [(r.name, r.data_missing) for r in runs] == [("15_other", False), ("16_fashion", True)]
     assert runs[1].status == "SKIPPED, data missing: Fashion-MNIST file(s) x could not be fetched."
-    assert runner.exit_status(runs, {"Fashion-MNIST": "..."}) == 1  # the bug still counts
+    assert runner.exit_status(runs) == 1  # the bug still counts

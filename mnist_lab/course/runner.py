@@ -37,6 +37,7 @@ class LessonRun:
     seconds: float
     error: str | None = None
     data_missing: bool = False
+    detail: str = ""  # for missing data: the full message (sources tried, steps that fix it)
 
     @property
     def status(self) -> str:
@@ -60,63 +61,55 @@ def execute_lessons(lessons: Path = REPO / "lessons", out: Path = REPO / "build"
         if only and not path.name.startswith(tuple(only)):
             continue
         nb = nbformat.read(path, as_version=4)
-        start, error, data_missing = time.perf_counter(), None, False
+        start, error, data_missing, detail = time.perf_counter(), None, False, ""
         try:
             NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=KERNEL_ARGS,
                            resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
         except CellExecutionError as exc:
             data_missing = getattr(exc, "ename", None) in DATA_ERRORS
-            error = _first_line(exc) if data_missing else str(exc).strip().splitlines()[-1][:200]
+            detail = exc.evalue.strip() if data_missing else ""
+            lines = (detail or str(exc).strip()).splitlines()
+            error = (lines[0] if data_missing else lines[-1])[:200]
         except (TimeoutError, RuntimeError) as exc:  # a cell's time-out, or the kernel died
             error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}"
-        runs.append(LessonRun(path.stem, time.perf_counter() - start, error, data_missing))
+        runs.append(LessonRun(path.stem, time.perf_counter() - start, error, data_missing, detail))
         nbformat.write(nb, out / path.name)
         print(f"  {path.stem:<32} {runs[-1].seconds:6.1f} s  {runs[-1].status}", flush=True)
     return runs
 
 
-def _first_line(exc: CellExecutionError) -> str:
-    return (getattr(exc, "evalue", "") or str(exc)).strip().splitlines()[0][:200]
-
-
-def check_data() -> dict[str, str]:
-    """Find or fetch every catalogued data set now; {title: full message} of the missing ones."""
-    from mnist_lab.catalogue import DATASETS
+def mnist_missing() -> str:
+    """'' if MNIST is here (found or fetched, and verified); else the message saying why not."""
     from mnist_lab.data import fetch_mnist
     from mnist_lab.idx import DataError
 
-    missing = {}
-    for name, ds in DATASETS.items():
-        try:
-            fetch_mnist(dataset=name)
-        except DataError as exc:
-            missing[ds.title] = str(exc)
-    return missing
+    try:
+        fetch_mnist()
+    except DataError as exc:
+        return str(exc)
+    return ""
 
 
-def exit_status(runs: list[LessonRun], missing_data: dict[str, str]) -> int:
-    """0 unless something really failed (see the module docstring); 1 otherwise."""
-    if "MNIST" in missing_data:
-        return 1
+def exit_status(runs: list[LessonRun]) -> int:
+    """0 unless a lesson really failed (see the module docstring); 1 otherwise."""
     return 1 if any(r.error is not None and not r.data_missing for r in runs) else 0
 
 
-def report_missing_data(runs: list[LessonRun], missing_data: dict[str, str]) -> None:
-    """Say which lessons were skipped, what is missing, and how to get it."""
-    skipped = [r.name for r in runs if r.data_missing]
-    if not (skipped or missing_data):
+def report_missing_data(runs: list[LessonRun]) -> None:
+    """Say which lessons were skipped, what is missing, and how to get it (each message once)."""
+    skipped = [r for r in runs if r.data_missing]
+    if not skipped:
         return
-    print(f"\nSkipped for missing data: {', '.join(skipped) or 'none'}. What is missing and how "
-          "to get it (then run `make run` again):", file=sys.stderr)
-    for title, message in missing_data.items():
-        print(f"\n{title}: {message}", file=sys.stderr)
+    print(f"\nSkipped for missing data: {', '.join(r.name for r in skipped)}. What is missing "
+          "and how to get it (then run `make run` again):", file=sys.stderr)
+    for detail in dict.fromkeys(r.detail for r in skipped):
+        print(f"\n{detail}", file=sys.stderr)
 
 
 def main() -> int:
     """Run the course; return the process exit status (see the module docstring)."""
-    missing_data = check_data()  # before anything else: say at once what cannot run
-    if "MNIST" in missing_data:
-        report_missing_data([], missing_data)
+    if missing := mnist_missing():  # every lesson needs MNIST: say so at once
+        print(f"error: {missing}", file=sys.stderr)
         return 1
     from mnist_lab.book import format_table, reproduce_book_table
 
@@ -138,5 +131,5 @@ def main() -> int:
     pages = build_site(REPO / "build" / "lessons", SITE)
     print(f"Course site: {len(pages) - 1} lessons in {time.perf_counter() - start:.1f} s, "
           f"open {pages[0].relative_to(REPO)}", flush=True)
-    report_missing_data(runs, missing_data)
-    return exit_status(runs, missing_data)
+    report_missing_data(runs)
+    return exit_status(runs)
