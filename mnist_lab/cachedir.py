@@ -12,7 +12,6 @@ fetch still running in another process, and removes only those.
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import os
 import shutil
@@ -23,6 +22,11 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so leftovers are not swept there (they stay harmless)
+    fcntl = None
 
 _STALE_UNLOCKED_S = 60  # a scratch folder without its lock file yet is left alone this long
 
@@ -50,12 +54,13 @@ def _home() -> Path | None:
 @functools.cache
 def _temp_cache() -> Path:
     """A private cache folder in the temp dir, owned by this user (made once per process)."""
-    folder = Path(tempfile.gettempdir()) / f"mnist-lab-{os.getuid()}"
+    uid = getattr(os, "getuid", lambda: 0)()  # Windows has no uids (and st_uid is 0 there)
+    folder = Path(tempfile.gettempdir()) / f"mnist-lab-{uid}"
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
         st = folder.lstat()
         # Someone else's folder (or one others may write) could hold a forged tensor cache.
-        private = stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
+        private = stat.S_ISDIR(st.st_mode) and st.st_uid == uid and not st.st_mode & 0o022
     except OSError:
         private = False
     if not private:
@@ -74,8 +79,9 @@ def temporary(folder: Path, name: str) -> Iterator[Path]:
     """A fresh locked `.NAME.XXXX.part` file in `folder`; removed at exit unless renamed."""
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # held while we write: see sweep_leftovers
-        os.fchmod(fd, 0o644)  # mkstemp makes it private; the data is not secret
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # held while we write: see sweep_leftovers
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the data is not secret
         yield Path(tmp)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -88,7 +94,8 @@ def scratch_dir(folder: Path, prefix: str) -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(dir=folder, prefix=f".{prefix}-", suffix=".tmp"))
     fd = os.open(path / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
@@ -101,6 +108,8 @@ def sweep_leftovers(*folders: Path) -> list[Path]:
     Never raises: a folder that is missing or unreadable is simply not swept.
     """
     removed = []
+    if fcntl is None:
+        return removed
     for folder in folders:
         try:
             entries = [e for e in os.scandir(folder) if _is_leftover_name(e.name)]

@@ -82,10 +82,10 @@ def _wait(proc, what: str, stall_s, limit_s: float, watch: Path | None) -> str |
         if watch is not None and (new := tree_size(watch)) != size:
             size, last_growth = new, now
         if now - start > limit_s:
-            return f"stopped after {limit_s:.0f} s in all ({size / 1e6:.1f} MB received)"
+            return f"stopped after {limit_s:g} s in all ({size / 1e6:.1f} MB received)"
         if watch is not None and stall_s is not None and now - last_growth > stall_s:
-            return (f"no data arrived for {stall_s:.0f} s ({size / 1e6:.1f} MB received): the "
-                    "registry accepts the connection but does not answer; stopped")
+            return (f"no data arrived for {stall_s:g} s ({size / 1e6:.1f} MB received): the "
+                    "registry (or a proxy) does not answer; stopped")
         if now - last_note >= NOTE_EVERY_S:
             got = f", {size / 1e6:.1f} MB so far" if watch is not None else ", waiting"
             note(f"  {what}: {now - start:.0f} s{got}")
@@ -96,7 +96,10 @@ def _stop(proc: subprocess.Popen) -> None:
     """Stop the client and everything it started, if still running."""
     if proc.poll() is None:
         with contextlib.suppress(OSError):
-            os.killpg(proc.pid, signal.SIGKILL)
+            if hasattr(os, "killpg"):
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
         proc.wait()
 
 

