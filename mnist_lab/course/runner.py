@@ -1,8 +1,18 @@
-"""The main job (`make run`): execute every lesson headless, print the results, build the site."""
+"""The main job (`make run`): execute every lesson headless, print the results, build the site.
+
+Exit status (documented in the README):
+
+  0  every lesson ran; or some could not run only because a data set other than MNIST could be
+     had from no source (those lessons are listed as skipped, with what is missing and the steps
+     that get it);
+  1  a real failure: MNIST itself cannot be had (every lesson needs it), a lesson raised any other
+     error (a bug, a failed claim, a diverged training, a time-out), or the book's table failed.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,42 +25,92 @@ from mnist_lab.course.paths import REPO
 
 # Kernels log only errors: ipykernel warns on every start that its local TCP link is unencrypted.
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+# A lesson stopped by one of these lacks data that no source could provide: not a code failure.
+DATA_ERRORS = {"DataUnavailable", "CacheNotWritable", "DiskFull"}
 
 
 @dataclass(frozen=True)
 class LessonRun:
-    """How one notebook ran."""
+    """How one notebook ran: error is None if it ran through; data_missing if it lacked data."""
 
     name: str
     seconds: float
     error: str | None = None
+    data_missing: bool = False
+    detail: str = ""  # for missing data: the full message (sources tried, steps that fix it)
+
+    @property
+    def status(self) -> str:
+        if self.error is None:
+            return "ok"
+        return f"{'SKIPPED, data missing' if self.data_missing else 'FAILED'}: {self.error}"
 
 
 def execute_lessons(lessons: Path = REPO / "lessons", out: Path = REPO / "build" / "lessons",
-                    timeout: int = 600) -> list[LessonRun]:
-    """Execute each lessons/NN_*.ipynb into `out` in course order; one failure stops nothing."""
+                    timeout: int = 600, only: list[str] | None = None) -> list[LessonRun]:
+    """Execute each lessons/NN_*.ipynb into `out` in course order; one failure stops nothing.
+
+    `only` restricts the run to lessons whose file name starts with one of its prefixes ("09").
+    """
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("MNIST_LAB_PROGRESS", "0")  # progress bars would only clutter the files
     # Widgets need a live kernel; the executed files (and the course site) get static figures.
     env = {**os.environ, "MNIST_LAB_WIDGETS": "static", "MNIST_LAB_CLAIMS": "strict"}
     runs = []
     for path in sorted(lessons.glob("[0-9][0-9]_*.ipynb")):
+        if only and not path.name.startswith(tuple(only)):
+            continue
         nb = nbformat.read(path, as_version=4)
-        start, error = time.perf_counter(), None
+        start, error, data_missing, detail = time.perf_counter(), None, False, ""
         try:
             NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=KERNEL_ARGS,
                            resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
         except CellExecutionError as exc:
-            error = str(exc).strip().splitlines()[-1][:200]
-        runs.append(LessonRun(path.stem, time.perf_counter() - start, error))
+            data_missing = getattr(exc, "ename", None) in DATA_ERRORS
+            detail = exc.evalue.strip() if data_missing else ""
+            lines = (detail or str(exc).strip()).splitlines()
+            error = (lines[0] if data_missing else lines[-1])[:200]
+        except (TimeoutError, RuntimeError) as exc:  # a cell's time-out, or the kernel died
+            error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}"
+        runs.append(LessonRun(path.stem, time.perf_counter() - start, error, data_missing, detail))
         nbformat.write(nb, out / path.name)
-        status = "ok" if error is None else f"FAILED: {error}"
-        print(f"  {path.stem:<32} {runs[-1].seconds:6.1f} s  {status}", flush=True)
+        print(f"  {path.stem:<32} {runs[-1].seconds:6.1f} s  {runs[-1].status}", flush=True)
     return runs
 
 
+def mnist_missing() -> str:
+    """'' if MNIST is here (found or fetched, and verified); else the message saying why not."""
+    from mnist_lab.data import fetch_mnist
+    from mnist_lab.idx import DataError
+
+    try:
+        fetch_mnist()
+    except DataError as exc:
+        return str(exc)
+    return ""
+
+
+def exit_status(runs: list[LessonRun]) -> int:
+    """0 unless a lesson really failed (see the module docstring); 1 otherwise."""
+    return 1 if any(r.error is not None and not r.data_missing for r in runs) else 0
+
+
+def report_missing_data(runs: list[LessonRun]) -> None:
+    """Say which lessons were skipped, what is missing, and how to get it (each message once)."""
+    skipped = [r for r in runs if r.data_missing]
+    if not skipped:
+        return
+    print(f"\nSkipped for missing data: {', '.join(r.name for r in skipped)}. What is missing "
+          "and how to get it (then run `make run` again):", file=sys.stderr)
+    for detail in dict.fromkeys(r.detail for r in skipped):
+        print(f"\n{detail}", file=sys.stderr)
+
+
 def main() -> int:
-    """Run the course; return a process exit code (non-zero if any lesson failed)."""
+    """Run the course; return the process exit status (see the module docstring)."""
+    if missing := mnist_missing():  # every lesson needs MNIST: say so at once
+        print(f"error: {missing}", file=sys.stderr)
+        return 1
     from mnist_lab.book import format_table, reproduce_book_table
 
     # Training starts at once: the book's table first, then every lesson headless.
@@ -59,9 +119,11 @@ def main() -> int:
     lessons = sorted((REPO / "lessons").glob("[0-9][0-9]_*.ipynb"))
     print(f"Executing {len(lessons)} lessons into build/lessons/ ...", flush=True)
     runs = execute_lessons()
-    failed = sum(r.error is not None for r in runs)
+    failed = sum(r.error is not None and not r.data_missing for r in runs)
+    skipped = sum(r.data_missing for r in runs)
     total = sum(r.seconds for r in runs)
-    print(f"  {'total':<32} {total:6.1f} s  ({len(runs) - failed} ok, {failed} failed)")
+    print(f"  {'total':<32} {total:6.1f} s  ({len(runs) - failed - skipped} ok, {failed} failed, "
+          f"{skipped} skipped for missing data)")
     # The course site from the notebooks just executed, so it shows what this code produces.
     from mnist_lab.course.site import SITE, build_site
 
@@ -69,4 +131,5 @@ def main() -> int:
     pages = build_site(REPO / "build" / "lessons", SITE)
     print(f"Course site: {len(pages) - 1} lessons in {time.perf_counter() - start:.1f} s, "
           f"open {pages[0].relative_to(REPO)}", flush=True)
-    return 1 if failed else 0
+    report_missing_data(runs)
+    return exit_status(runs)
