@@ -247,16 +247,28 @@ def _run_case(case: _TestCase, env: Mapping[str, Any]) -> BaseException | None:
 # One submission
 
 
-def grade_submission(sub: Submission, lesson: Lesson, slot: Slot) -> Graded:
-    """Grade one notebook; a fresh worker (the same sandbox) after a timeout or a crash."""
+def prepare(sub: Submission, lesson: Lesson) -> tuple[tuple[tuple[str, str], ...], str]:
+    """(cells to run, problem): call from one thread only (CPython 3.11's ast is not
+    thread-safe: parsing in two threads at once fails with a recursion-depth SystemError)."""
     if sub.problem:
-        return _all(sub, lesson, "error", sub.problem)
+        return (), sub.problem
     try:
         cells = tuple(cells_to_run(parse_notebook(sub.data), lesson))
         if sum(len(code) for _, code in cells) > MAX_CODE:
             raise ValueError("the notebook holds more than 2 MB of code")
+        for ex in lesson.exercises:
+            compile_tests(ex.name, ex.source)  # compiled here too, once, for the same reason
     except Exception as exc:  # noqa: BLE001 - a hostile notebook fails only itself
-        return _all(sub, lesson, "error", f"the notebook's cells cannot be read ({exc})"[:300])
+        return (), f"the notebook's cells cannot be read ({exc})"[:300]
+    return cells, ""
+
+
+def grade_submission(sub: Submission, lesson: Lesson, slot: Slot,
+                     prepared: tuple[tuple, str] | None = None) -> Graded:
+    """Grade one notebook; a fresh worker (the same sandbox) after a timeout or a crash."""
+    cells, problem = prepared or prepare(sub, lesson)
+    if problem:
+        return _all(sub, lesson, "error", problem)
     results: dict[str, Grade] = {}
     notes: tuple[str, ...] = ()
     log = [f"{sub.path}: {len(cells)} code blocks to run\n"]
@@ -365,10 +377,12 @@ def grade_class(submissions: Path, lessons: Mapping[str, Lesson],
         slots.put(Slot(config.limits, preload, config.sandbox))
     graded = []
 
-    def one(sub: Submission) -> Graded:
+    prepared = [prepare(sub, lessons[sub.lesson]) for sub in subs]  # in this thread: see prepare
+
+    def one(sub: Submission, ready: tuple[tuple, str]) -> Graded:
         slot = slots.get()
         try:
-            return grade_submission(sub, lessons[sub.lesson], slot)
+            return grade_submission(sub, lessons[sub.lesson], slot, ready)
         except Exception as exc:  # noqa: BLE001 - a grader bug costs one submission, not the class
             return _all(sub, lessons[sub.lesson], "error", f"the grader failed: {exc}"[:200])
         finally:
@@ -376,7 +390,7 @@ def grade_class(submissions: Path, lessons: Mapping[str, Lesson],
 
     try:
         with ThreadPoolExecutor(config.jobs) as pool, _QuietThreads():
-            futures = [pool.submit(one, sub) for sub in subs]
+            futures = [pool.submit(one, sub, ready) for sub, ready in zip(subs, prepared)]
             for future in progress(as_completed(futures), total=len(futures), desc="grading"):
                 graded.append(future.result())
     finally:
