@@ -336,7 +336,7 @@ def test_find_submissions_warns_about_files_of_no_lesson(tmp_path):
 
 
 def test_the_hint_of_a_public_test_may_be_held_in_a_variable():
-    from mnist_lab.course.grading import _public_hint
+    from mnist_lab.course.testfiles import _public_hint
 
     source = ("@test_case(points=None, hidden=False)\ndef test_a(f):\n    hint = 'look here'\n"
               "    checks.check_function(f, g, [], hint=hint)\n\n"
@@ -346,7 +346,7 @@ def test_the_hint_of_a_public_test_may_be_held_in_a_variable():
 
 
 def test_no_public_hint_is_guessed_when_the_public_tests_give_several():
-    from mnist_lab.course.grading import _public_hint
+    from mnist_lab.course.testfiles import _public_hint
 
     source = ("@test_case(points=None, hidden=False)\ndef test_a(f):\n"
               "    check(f, hint='one')\n    check(f, hint='two')\n")
