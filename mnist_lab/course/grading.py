@@ -194,6 +194,14 @@ def _all(sub: Submission, lesson: Lesson, status: str, message: str) -> Graded:
 # A whole class
 
 
+def require_sandbox(config: GradeConfig) -> None:
+    """SandboxUnavailable, saying why and what to do, where bwrap cannot isolate."""
+    if config.sandbox and (problem := bwrap_problem()):
+        raise SandboxUnavailable(f"cannot isolate student code: {problem}. Install bubblewrap, "
+                                 "grade in a container (course/README.md), or pass --no-sandbox "
+                                 "on a throw-away machine.")
+
+
 def grade_class(submissions: Path, lessons: Mapping[str, Lesson],
                 config: GradeConfig = GradeConfig(), expected: Sequence[str] | None = None
                 ) -> tuple[list[Graded], list[str]]:
@@ -201,10 +209,7 @@ def grade_class(submissions: Path, lessons: Mapping[str, Lesson],
 
     Raises SandboxUnavailable when bwrap cannot isolate and `config.sandbox` is set.
     """
-    if config.sandbox and (problem := bwrap_problem()):
-        raise SandboxUnavailable(f"cannot isolate student code: {problem}. Install bubblewrap, "
-                                 "grade in a container (course/README.md), or pass --no-sandbox "
-                                 "on a throw-away machine.")
+    require_sandbox(config)
     students, subs, notes = find_submissions(submissions, lessons)
     preload = sorted({m for name in {s.lesson for s in subs} for m in lessons[name].imports})
     slots: Queue[Slot] = Queue()
@@ -270,6 +275,7 @@ class _QuietThreads:
 
 def grade(run: GradeRun) -> str:
     """Grade a class and write OUT_DIR; the summary. ValueError/SandboxUnavailable on bad input."""
+    require_sandbox(run.config)  # before the slow part: say at once that it cannot run
     lessons = load_lessons(run.solutions, list(run.lessons) or None)
     start = time.perf_counter()
     graded, notes = grade_class(run.submissions, lessons, run.config,
