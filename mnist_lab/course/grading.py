@@ -234,8 +234,12 @@ def grade_class(submissions: Path, lessons: Mapping[str, Lesson],
             for future in progress(as_completed(futures), total=len(futures), desc="grading"):
                 graded.append(future.result())
     finally:
+        limits = set()
         while not slots.empty():
-            slots.get().close()
+            slot = slots.get()
+            limits.add(slot.enforced)
+            slot.close()
+    notes += [f"limits enforced in the sandbox: {text}" for text in sorted(limits) if text]
     wanted = sorted(expected) if expected is not None else sorted({s.lesson for s in subs})
     handed_in = {(s.student, s.lesson) for s in subs}
     for student in students:
