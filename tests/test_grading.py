@@ -336,7 +336,7 @@ def test_find_submissions_warns_about_files_of_no_lesson(tmp_path):
 
 
 def test_the_hint_of_a_public_test_may_be_held_in_a_variable():
-    from mnist_lab.course.grading import _public_hint
+    from mnist_lab.course.testfiles import _public_hint
 
     source = ("@test_case(points=None, hidden=False)\ndef test_a(f):\n    hint = 'look here'\n"
               "    checks.check_function(f, g, [], hint=hint)\n\n"
@@ -346,7 +346,7 @@ def test_the_hint_of_a_public_test_may_be_held_in_a_variable():
 
 
 def test_no_public_hint_is_guessed_when_the_public_tests_give_several():
-    from mnist_lab.course.grading import _public_hint
+    from mnist_lab.course.testfiles import _public_hint
 
     source = ("@test_case(points=None, hidden=False)\ndef test_a(f):\n"
               "    check(f, hint='one')\n    check(f, hint='two')\n")
@@ -400,3 +400,68 @@ def test_feedback_markdown_shows_points_and_failures():
     assert "## 01_baseline: 1 / 2 points" in text
     assert "| q1 | 1 / 2 | failed |" in text
     assert "a hidden test failed\nHint: h" in text
+
+
+# --- reading submissions and writing outputs without trusting them (no sandbox needed) -------
+
+def _student(root: Path, name: str) -> Path:
+    (root / name).mkdir(parents=True)
+    return root / name / "01_baseline.ipynb"
+
+
+def test_links_fifos_and_huge_or_deep_notebooks_never_stop_the_class(tmp_path):
+    import os
+
+    secret = tmp_path / "secret.ipynb"
+    secret.write_text(json.dumps({"cells": []}))
+    subs = tmp_path / "subs"
+    _student(subs, "linker").symlink_to(secret)
+    os.mkfifo(_student(subs, "piper"))
+    with open(_student(subs, "giant"), "wb") as f:
+        f.truncate(100 * 2**20)
+    _student(subs, "deep").write_text("[" * 50_000 + "]" * 50_000)
+    (subs / "folder_link").symlink_to(tmp_path, target_is_directory=True)
+    students, subs_found, warnings = find_submissions(subs, {"01_baseline": _lesson()})
+    assert students == ["deep", "giant", "linker", "piper"]
+    assert {s.student: s.problem.split(" (")[0] for s in subs_found} == {
+        "deep": "not a valid notebook", "giant": "the notebook is 100 MB"}
+    assert any("symbolic link" in w for w in warnings)
+    assert any("not a regular file" in w for w in warnings)
+
+
+def test_a_formula_in_any_csv_cell_is_neutralised(tmp_path):
+    grade = Grade("=1+1", "01", "q1", 0.0, 1.0, "failed", "-2 is wrong")
+    write_outputs([Graded("=1+1", "01", (grade,))], tmp_path, "s")
+    assert csv_rows(tmp_path)[1][0] == "'=1+1" and csv_rows(tmp_path)[1][6] == "'-2 is wrong"
+
+
+def test_links_planted_in_out_dir_are_replaced_not_followed(tmp_path):
+    victim, elsewhere, out = tmp_path / "victim", tmp_path / "elsewhere", tmp_path / "out"
+    victim.write_text("keep")
+    elsewhere.mkdir()
+    out.mkdir()
+    (out / "grades.csv").symlink_to(victim)
+    (out / "feedback").symlink_to(elsewhere, target_is_directory=True)
+    grade = Grade("ann", "01", "q1", 1.0, 1.0, "passed", "ok")
+    write_outputs([Graded("ann", "01", (grade,), log="x")], out, "summary")
+    assert victim.read_text() == "keep" and list(elsewhere.iterdir()) == []
+    assert (out / "feedback" / "ann.md").is_file() and not (out / "grades.csv").is_symlink()
+
+
+def test_out_dir_itself_may_not_be_a_link(tmp_path):
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    with pytest.raises(ValueError, match="symbolic link"):
+        write_outputs([], tmp_path / "link", "s")
+
+
+def test_grading_refuses_to_run_unsandboxed_unless_told(tmp_path, monkeypatch, capsys):
+    from mnist_lab.course import grading
+
+    monkeypatch.setattr(grading, "bwrap_problem", lambda: "bwrap is not installed")
+    (tmp_path / "ann").mkdir()
+    with pytest.raises(grading.SandboxUnavailable, match="--no-sandbox"):
+        grade_class(tmp_path, {}, GradeConfig())
+    args = ["grade", str(tmp_path), "--out", str(tmp_path / "out"),
+            "--solutions", str(FIXTURES / "solutions")]
+    assert cli.main(args) == 2
+    assert "bwrap is not installed" in capsys.readouterr().err

@@ -138,7 +138,7 @@ def write_outputs(graded: Sequence[Graded], out_dir: Path, summary: str,
                     if item.log:
                         _write(folder, f"{item.lesson}.txt", item.log)
                 os.close(folder)
-        extra = "".join(f"warning: {n}\n" for n in notes)
+        extra = "".join(f"note: {n}\n" for n in notes)
         _write(root, "summary.txt", summary + "\n" + extra)
         os.close(feedback)
         os.close(logs)

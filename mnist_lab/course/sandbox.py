@@ -126,6 +126,8 @@ class Slot:
     def start(self) -> None:
         mine, theirs = socket.socketpair()
         memory = int(self.limits.memory_gb * GB)
+        if self.cgroup is not None:  # a restart after a kill: the old group goes first
+            self.cgroup.remove()
         self.cgroup = Cgroup.create(f"mnist-lab-{uuid.uuid4().hex[:12]}", memory,
                                     self.limits.processes)
         fallback: dict = {"sandboxed": self.sandboxed}

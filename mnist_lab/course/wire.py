@@ -1,22 +1,20 @@
 """The grading wire format: plain data between the trusted grader and a student's worker (grading).
 
-A message is an 8-byte length, a JSON header and raw byte blobs (one per tensor), nothing that
-can carry code or objects: no pickle. Values are numbers, strings, None, lists, tuples, dicts
-with string keys, tensors (dtype, shape, bytes), numpy arrays, torch dtypes, generators (their
-state), frozen dataclasses of `mnist_lab` (class name + fields), `torch.nn` modules built from
-allow-listed classes (architecture + tensors) and references to callables held by the other side.
-The receiver rebuilds plain `torch.Tensor`s (never a subclass) and only classes it already
-imported from `torch.nn` or `mnist_lab`; anything else is a `WireError` naming what was refused.
-Sizes and nesting are capped, so a hostile peer costs at most one message's worth of memory.
+A message (mnist_lab.course.framing) is a JSON header and raw byte blobs (one per tensor),
+nothing that can carry code or objects: no pickle. Values are numbers, strings, None, lists,
+tuples, dicts with string keys, tensors (dtype, shape, bytes), numpy arrays, torch dtypes,
+generators (their state), frozen dataclasses of `mnist_lab` (class name + fields), `torch.nn`
+modules built from allow-listed classes (architecture + tensors) and references to callables
+held by the other side. The receiver rebuilds plain `torch.Tensor`s (never a subclass) and only
+classes it already imported from `torch.nn` or `mnist_lab`; anything else is a `WireError`
+naming what was refused. Sizes and nesting are capped, so a hostile peer costs at most one
+message's worth of memory.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import socket
 import sys
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -24,12 +22,18 @@ import numpy as np
 import torch
 from torch import nn
 
-MAX_HEADER = 8 * 2**20  # bytes of JSON per message
-MAX_BLOBS = 256 * 2**20  # bytes of tensor data per message
+from mnist_lab.course.framing import (  # noqa: F401 - the wire's framing, re-exported
+    MAX_BLOBS,
+    MAX_HEADER,
+    PeerGone,
+    WireError,
+    recv,
+    send,
+)
+
 MAX_DEPTH = 48  # nesting of lists/dicts/modules
 MAX_ITEMS = 200_000  # values in one message
 MAX_ITERATED = 10_000  # items taken from a returned generator
-_LEN = 8
 _DTYPES = {str(d).removeprefix("torch."): d for d in (
     torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.uint8, torch.int8,
     torch.int16, torch.int32, torch.int64, torch.bool, torch.complex64, torch.complex128)}
@@ -38,64 +42,6 @@ _NP_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64"
 _MODULE_INTERNAL = set(vars(nn.Module())) - {"training"}
 _MODULE_TABLES = {"_parameters", "_buffers", "_modules", "_non_persistent_buffers_set"}
 _LIBRARIES = ("torch.nn.", "mnist_lab.")
-
-
-class WireError(Exception):
-    """A value that cannot cross between grader and worker, or a malformed message."""
-
-
-class PeerGone(Exception):
-    """The other side closed the connection or missed the deadline."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Framing
-
-
-def send(sock: socket.socket, header: dict, blobs: list[bytes] = ()) -> None:
-    """Send one message: header (JSON) and blobs."""
-    head = json.dumps({**header, "blobs": [len(b) for b in blobs]}).encode()
-    if len(head) > MAX_HEADER or sum(map(len, blobs)) > MAX_BLOBS:
-        raise WireError("the value is too large to send (more than 256 MB of tensors)")
-    sock.sendall(len(head).to_bytes(_LEN, "big") + head)
-    for blob in blobs:
-        sock.sendall(blob)
-
-
-def recv(sock: socket.socket, deadline: float | None = None) -> tuple[dict, list[bytes]]:
-    """Receive one message; WireError if malformed or too large, PeerGone at EOF or deadline."""
-    size = int.from_bytes(_read(sock, _LEN, deadline), "big")
-    if size > MAX_HEADER:
-        raise WireError(f"a message header of {size} bytes (the limit is {MAX_HEADER})")
-    try:
-        header = json.loads(_read(sock, size, deadline))
-    except (ValueError, RecursionError) as exc:
-        raise WireError(f"a malformed message ({type(exc).__name__})") from None
-    sizes = header.get("blobs") if isinstance(header, dict) else None
-    if not (isinstance(sizes, list) and all(type(s) is int and s >= 0 for s in sizes)
-            and sum(sizes) <= MAX_BLOBS):
-        raise WireError("a malformed message (bad blob sizes)")
-    return header, [_read(sock, s, deadline) for s in sizes]
-
-
-def _read(sock: socket.socket, n: int, deadline: float | None) -> bytes:
-    data = bytearray()
-    while len(data) < n:
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise PeerGone("deadline")
-            sock.settimeout(left)
-        try:
-            chunk = sock.recv(min(n - len(data), 1 << 20))
-        except TimeoutError:
-            raise PeerGone("deadline") from None
-        except OSError as exc:
-            raise PeerGone(str(exc)) from None
-        if not chunk:
-            raise PeerGone("closed")
-        data += chunk
-    return bytes(data)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -113,6 +113,10 @@ def _worker_process(conn_fd: int, out_fd: int, number: int, limits: dict) -> Non
         os._exit(0)
 
 
+def _raised(exc: BaseException) -> dict:
+    return {"op": "raised", "type": type(exc).__name__[:60], "message": _text(exc)}
+
+
 def _text(exc: BaseException) -> str:
     try:
         message = str(exc)
@@ -152,9 +156,11 @@ class Worker:
         except self.wire.PeerGone:
             raise
         except BaseException as exc:  # the student's error (or an unsendable value), as text
-            header, blobs = {"op": "raised", "type": type(exc).__name__[:60],
-                             "message": _text(exc)}, []
-        self.wire.send(self.conn, header, blobs)
+            header, blobs = _raised(exc), []
+        try:
+            self.wire.send(self.conn, header, blobs)
+        except self.wire.WireError as exc:  # too large: checked before anything is sent
+            self.wire.send(self.conn, _raised(exc))
 
     def run(self, header: dict) -> dict:
         """Execute the cells, each guarded; say which of the requested names exist."""
