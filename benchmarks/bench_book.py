@@ -68,8 +68,10 @@ def main() -> None:
     parser.add_argument("--table", action="store_true", help="also train the full table")
     args = parser.parse_args()
 
+    import numba
+
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
-          f"numba {'installed' if fastpath.numba_available() else 'missing'}")
+          f"numba {numba.__version__}")
     start = time.perf_counter()
     fastpath.compile_kernels()
     print(f"numba kernels compiled or loaded from cache in {time.perf_counter() - start:.1f} s")

@@ -275,6 +275,30 @@ def test_fit_reads_no_tensor_on_the_host_per_step(monkeypatch):
     assert count_reads(64, 6) - short <= 5 * 3  # a few per extra epoch
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_fit_makes_no_cuda_sync_per_step():
+    """torch's own sync detector, on a GPU: the count does not grow with the steps."""
+    import warnings
+
+    def count_syncs(n_samples: int) -> int:
+        data = tuple(t.cuda() for t in blobs(n_samples, seed=1))
+        config = dataclasses.replace(FAST, epochs=2, batch_size=16, log_every=2,
+                                     check_every=1000, device="cuda")
+        model = small_model().cuda()
+        torch.cuda.synchronize()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            torch.cuda.set_sync_debug_mode("warn")
+            try:
+                fit(model, data, config)
+            finally:
+                torch.cuda.set_sync_debug_mode("default")
+        return sum("synchroniz" in str(w.message) for w in caught)
+
+    count_syncs(64)  # warm-up: one-time CUDA initialisation syncs too
+    assert count_syncs(64) == count_syncs(640)  # 4 and 40 steps per epoch
+
+
 def test_fit_looks_for_nan_every_check_every_steps(monkeypatch):
     checks = []
     monkeypatch.setattr(train_module, "check_finite", lambda *args: checks.append(1))
