@@ -87,7 +87,8 @@ def show_unattempted_briefly() -> None:
 
     def html(result: Any) -> str:
         line = _untouched_line(result)
-        return f"<p>{line}</p>" if line else result._repr_html_()
+        return f"<p>{line.replace('`...`', '<code>...</code>')}</p>" if line else \
+            result._repr_html_()
 
     def plain(result: Any, printer: Any, cycle: bool) -> None:
         printer.text(_untouched_line(result) or repr(result))
