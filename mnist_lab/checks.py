@@ -267,8 +267,8 @@ def check_function(
             args, kwargs = tuple(case), {}
         problem = _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype)
         if problem:
-            where = f"case {i} of {len(cases)}, {name}({_describe(args, kwargs)})"
-            raise CheckFailed(problem, case=where[0].upper() + where[1:], hint=hint)
+            where = f"Case {i} of {len(cases)}: {name}({_describe(args, kwargs)})"
+            raise CheckFailed(problem, case=where, hint=hint)
     if not quiet:
         what = "values and gradients" if grad else "values"
         count = f"{len(cases)} case" + ("s" if len(cases) != 1 else "")
@@ -287,7 +287,7 @@ def _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype) -> st
     except NotImplementedError:
         return UNTOUCHED
     except Exception as exc:  # any error in student code becomes feedback, never a crash
-        return f"it raised {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
+        return f"raised {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
     if mine is None:
         return "it returned None: did you forget a `return` statement?"
     if mine is Ellipsis:

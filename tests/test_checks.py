@@ -142,7 +142,7 @@ def test_a_failure_carries_its_problem_case_and_hint_separately():
     with pytest.raises(CheckFailed) as info:
         check_function(torch.relu, reference_leaky, CASES, name="leaky_relu", hint="use slope")
     exc = info.value
-    assert exc.case == "Case 1 of 2, leaky_relu(tensor[11] float32)"
+    assert exc.case == "Case 1 of 2: leaky_relu(tensor[11] float32)"
     assert exc.problem.startswith("the result differs at") and "\n" not in exc.problem
     assert exc.hint == "use slope"
     assert str(exc) == f"{exc.case}: {exc.problem}.\nHint: use slope"
