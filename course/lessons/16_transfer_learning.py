@@ -455,7 +455,9 @@ assert different["frozen, layer 1"][100] < different["all"][100]  # ...but fine-
 # *last hidden layer* for a batch `x` of shape `[N, 784]`, shape `[N, H]` where H is that layer's
 # width. An `MLP` runs `x` through each block of `model.hidden` in turn (Linear → activation →
 # norm → dropout) and then through `model.out`; stop before `model.out`. Wrap it in
-# `torch.no_grad()`: features are only read, not trained.
+# `torch.no_grad()`: features are only read, not trained (so they must not require gradients),
+# but a new head is trained on them next, so not `torch.inference_mode()`. Leave the model as it
+# is.
 
 # %% [raw]
 # # BEGIN SOLUTION
