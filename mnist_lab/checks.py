@@ -87,7 +87,8 @@ def show_unattempted_briefly() -> None:
 
     def html(result: Any) -> str:
         line = _untouched_line(result)
-        return f"<p>{line}</p>" if line else result._repr_html_()
+        return f"<p>{line.replace('`...`', '<code>...</code>')}</p>" if line else \
+            result._repr_html_()
 
     def plain(result: Any, printer: Any, cycle: bool) -> None:
         printer.text(_untouched_line(result) or repr(result))
@@ -145,7 +146,7 @@ def summarise(value: Any) -> str:
             return f"tensor([{entries}], {dtype})" if value.dim() else f"tensor({entries}, {dtype})"
         return f"tensor[{', '.join(map(str, value.shape))}] {dtype}"
     if isinstance(value, torch.nn.Module):
-        return f"a {type(value).__name__} model"
+        return f"{article(type(value).__name__)} {type(value).__name__} model"
     if isinstance(value, torch.Generator):
         return "a generator"
     if isinstance(value, (list, tuple)):
@@ -160,7 +161,13 @@ def summarise(value: Any) -> str:
         return text if len(text) <= 40 else text[:37] + "..."
     if callable(value):
         return getattr(value, "__name__", "a function")
-    return f"a {type(value).__name__}"
+    return f"{article(type(value).__name__)} {type(value).__name__}"
+
+
+def article(word: str) -> str:
+    """"a" or "an" before `word`, acronyms such as MLP ("an em-el-pee") included."""
+    spoken_vowel = word[:1].lower() in "aeiou" or (word[:2].isupper() and word[0] in "FHLMNRSX")
+    return "an" if spoken_vowel else "a"
 
 
 def _describe(args: tuple, kwargs: dict) -> str:
@@ -191,7 +198,8 @@ def _dtype_problem(mine: Any, ref: torch.Tensor, what: str, dtype: str | torch.d
     if dtype is None:
         return None
     if not isinstance(mine, torch.Tensor):
-        return f"{what} is a {type(mine).__name__}, expected a tensor"
+        kind = type(mine).__name__
+        return f"{what} is {article(kind)} {kind}, expected a tensor"
     if dtype in _DTYPE_KINDS:
         ok, wanted = _DTYPE_KINDS[dtype]
         return None if ok(mine.dtype) else f"{what} has dtype {mine.dtype}, expected {wanted}"
@@ -205,7 +213,8 @@ def _compare(mine: Any, ref: torch.Tensor, what: str, atol: float, rtol: float) 
         return f"{what} is None: did you forget a `return` statement?"
     got = _to_tensor(mine, ref)
     if got is None:
-        return f"{what} is a {type(mine).__name__}, expected a tensor of shape {tuple(ref.shape)}"
+        kind = type(mine).__name__
+        return f"{what} is {article(kind)} {kind}, expected a tensor of shape {tuple(ref.shape)}"
     if got.shape != ref.shape:
         if got.numel() == ref.numel():
             return (f"{what} has shape {tuple(got.shape)}, expected {tuple(ref.shape)} "
@@ -214,18 +223,18 @@ def _compare(mine: Any, ref: torch.Tensor, what: str, atol: float, rtol: float) 
     got = got.detach().to(dtype=ref.dtype, device=ref.device)
     ref = ref.detach()
     if not torch.isfinite(got).all() and torch.isfinite(ref).all():
-        return f"{what} contains NaN or inf where the reference is finite (a log(0) or a 0/0?)"
+        return (f"{what} contains NaN or inf where the reference is finite (an inf / inf, a 0 / 0 "
+                "or a log(0)?)")
     close = torch.isclose(got, ref, atol=atol, rtol=rtol, equal_nan=True)
     if bool(close.all()):
         return None
-    bad = (~close).nonzero()[0].tolist()
-    index = tuple(bad) if got.dim() else ()
+    if got.dim() == 0:
+        return f"{what} is {got.item():.6g}, expected {ref.item():.6g}"
+    index = tuple((~close).nonzero()[0].tolist())
     diff = (got.double() - ref.double()).abs().max().item()
-    where = f"at index {index}: " if got.dim() else ""
-    count = f"differs at {int((~close).sum())} of {close.numel()} entries " if got.dim() else \
-        "differs "
-    return (f"{what} {count}(largest difference {diff:.3g}); e.g. {where}yours "
-            f"{got[index].item():.6g}, expected {ref[index].item():.6g}")
+    return (f"{what} differs at {int((~close).sum())} of {close.numel()} entries (largest "
+            f"difference {diff:.3g}); e.g. at index {index}: yours {got[index].item():.6g}, "
+            f"expected {ref[index].item():.6g}")
 
 
 def check_function(
@@ -258,8 +267,8 @@ def check_function(
             args, kwargs = tuple(case), {}
         problem = _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype)
         if problem:
-            where = f"case {i} of {len(cases)}, {name}({_describe(args, kwargs)})"
-            raise CheckFailed(problem, case=where[0].upper() + where[1:], hint=hint)
+            where = f"Case {i} of {len(cases)}: {name}({_describe(args, kwargs)})"
+            raise CheckFailed(problem, case=where, hint=hint)
     if not quiet:
         what = "values and gradients" if grad else "values"
         count = f"{len(cases)} case" + ("s" if len(cases) != 1 else "")
@@ -278,7 +287,7 @@ def _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype) -> st
     except NotImplementedError:
         return UNTOUCHED
     except Exception as exc:  # any error in student code becomes feedback, never a crash
-        return f"it raised {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
+        return f"raised {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
     if mine is None:
         return "it returned None: did you forget a `return` statement?"
     if mine is Ellipsis:
@@ -408,4 +417,5 @@ def check_type(value: Any, types: type | tuple[type, ...], *, name: str, wanted:
     if value is None:
         raise CheckFailed(f"{name} is None: did you forget a `return` statement?", hint=hint)
     if not isinstance(value, types):
-        raise CheckFailed(f"{name} is a {type(value).__name__}, expected {wanted}", hint=hint)
+        kind = type(value).__name__
+        raise CheckFailed(f"{name} is {article(kind)} {kind}, expected {wanted}", hint=hint)

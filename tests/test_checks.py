@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_lab.checks import CheckFailed, check_close, check_function
+from mnist_lab.checks import (
+    UNTOUCHED,
+    CheckFailed,
+    NotAttempted,
+    check_close,
+    check_function,
+    check_type,
+    is_untouched,
+    summarise,
+)
 
 
 def reference_leaky(x, slope=0.02):
@@ -123,7 +132,95 @@ def test_tuple_results_are_compared_item_by_item():
 
 def test_check_close_accepts_python_numbers_and_rejects_wrong_ones():
     assert check_close(2.3026, float(np.log(10)), quiet=True)
-    with pytest.raises(CheckFailed, match="expected about"):
+    with pytest.raises(CheckFailed, match="expected about 2.3026"):
         check_close(1.0, 2.3026, hint="log C")
     with pytest.raises(CheckFailed, match="not filled in"):
         check_close(..., 2.3)
+
+
+def test_a_failure_carries_its_problem_case_and_hint_separately():
+    with pytest.raises(CheckFailed) as info:
+        check_function(torch.relu, reference_leaky, CASES, name="leaky_relu", hint="use slope")
+    exc = info.value
+    assert exc.case == "Case 1 of 2: leaky_relu(tensor[11] float32)"
+    assert exc.problem.startswith("the result differs at") and "\n" not in exc.problem
+    assert exc.hint == "use slope"
+    assert str(exc) == f"{exc.case}: {exc.problem}.\nHint: use slope"
+
+
+def test_a_message_given_whole_is_split_into_problem_and_hint():
+    exc = CheckFailed("the batches overlap. Hint: slice one permutation")
+    assert (exc.problem, exc.hint, exc.case) == ("the batches overlap", "slice one permutation", "")
+    assert str(exc) == "the batches overlap.\nHint: slice one permutation"
+
+
+def test_arguments_are_summarised_never_dumped():
+    model = torch.nn.Sequential(torch.nn.Linear(784, 200), torch.nn.Sigmoid())
+    assert summarise(torch.zeros(64, 784)) == "tensor[64, 784] float32"
+    assert summarise(torch.tensor([1, 2])) == "tensor([1, 2], int64)"
+    assert summarise(model) == "a Sequential model"
+    assert summarise([torch.zeros(3)] * 5) == "a list of 5 tensors"
+    assert summarise([torch.zeros(3)]) == "a list of 1 tensor"
+    assert summarise(torch.Generator()) == "a generator"
+
+
+def test_booleans_are_compared_without_about():
+    with pytest.raises(CheckFailed, match=r"^flags is False, expected True\.$"):
+        check_close(False, True, name="flags")
+
+
+def test_a_bool_answer_must_be_a_bool_not_a_number():
+    assert check_close(np.bool_(True), True, quiet=True)
+    with pytest.raises(CheckFailed):
+        check_close(1, True)
+
+
+def test_dtype_contract_is_checked_when_asked():
+    def as_float(labels, num_classes=3):
+        return torch.nn.functional.one_hot(labels, num_classes).double()
+
+    def reference(labels, num_classes=3):
+        return torch.nn.functional.one_hot(labels, num_classes).float()
+
+    cases = [(torch.tensor([0, 2]),)]
+    assert check_function(as_float, reference, cases, grad=False, quiet=True)
+    assert check_function(as_float, reference, cases, grad=False, dtype="float", quiet=True)
+    with pytest.raises(CheckFailed, match="has dtype torch.float64, expected torch.float32"):
+        check_function(as_float, reference, cases, grad=False, dtype=torch.float32)
+    with pytest.raises(CheckFailed, match="expected an integer dtype"):
+        check_function(as_float, reference, cases, grad=False, dtype="int")
+
+
+def test_an_untouched_stub_is_not_attempted_not_wrong():
+    def stub(x, slope=0.02):
+        """Docstring, then the ellipsis otter leaves."""
+        ...
+
+    def forgot_return(x, slope=0.02):
+        torch.where(x > 0, x, slope * x)
+
+    assert is_untouched(stub) and not is_untouched(forgot_return)
+    with pytest.raises(NotAttempted, match=UNTOUCHED):
+        check_function(stub, reference_leaky, CASES)
+    with pytest.raises(CheckFailed, match="forget a `return`") as info:
+        check_function(forgot_return, reference_leaky, CASES)
+    assert not isinstance(info.value, NotAttempted)
+
+
+def test_check_type_names_what_was_returned():
+    with pytest.raises(CheckFailed, match=r"lr\(0\) is a Tensor, expected a Python number"):
+        check_type(torch.tensor(0.1), float, name="lr(0)", wanted="a Python number")
+    check_type(0.1, float, name="x", wanted="a float")
+
+
+def test_an_otter_result_whose_failures_are_all_unattempted_shows_one_line():
+    from types import SimpleNamespace
+
+    from mnist_lab.checks import _untouched_line
+
+    untried = SimpleNamespace(passed=False, message="❌ Test case failed\nNotAttempted: ...")
+    wrong = SimpleNamespace(passed=False, message="❌ Test case failed\nCheckFailed: ...")
+    result = SimpleNamespace(name="q1_mse_loss", test_case_results=[untried])
+    assert _untouched_line(result) == f"q1_mse_loss: {UNTOUCHED}."
+    result.test_case_results = [untried, wrong]
+    assert _untouched_line(result) is None

@@ -10,6 +10,7 @@ must pass everything, and its untouched stub must fail every public test as NotA
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ def exercises() -> list[Exercise]:
 EXERCISES = exercises()
 
 
+@functools.cache
 def _test_functions(ex: Exercise) -> list[tuple[str, bool, object]]:
     out = []
     for test_name, hidden, source in ex.tests:

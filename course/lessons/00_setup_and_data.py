@@ -294,7 +294,9 @@ plot_input_histograms({"scaled: pixels / 255": x_train,
 # %% [markdown]
 # **Exercise 1 · scale the pixels.** Write `scale_pixels(images)`. It takes raw images
 # (`uint8`, shape `[N, 28, 28]`) and returns the book's inputs: `float32`, shape `[N, 784]`
-# (one row per image), with values in [0, 1]. The check compares your result with `data.scale`.
+# (one row per image), with values in [0, 1]: divide by 255, the brightest value a `uint8` pixel
+# can take, not by the batch's own maximum (a faint batch stays faint). The check compares your
+# result with `data.scale`.
 # Torch or NumPy operations are both fine, but the result must be `float32`, the type the
 # network's weights use.
 

@@ -71,7 +71,8 @@ assert count_parameters(model) == 784 * 200 + 200 + 200 * 10 + 10
 # %% [markdown]
 # **Exercise 1 · the sigmoid.** Write `sigmoid(x)` = 1 / (1 + e^(−x)), elementwise, for a tensor
 # of any shape. Use torch operations so that autograd can differentiate it: the check compares
-# values *and* gradients with `mnist_lab.activations.sigmoid`.
+# values *and* gradients with `mnist_lab.activations.sigmoid`. Large inputs must work too:
+# `sigmoid` of ±100 is 0 or 1, never `nan`.
 
 # %% [raw]
 # # BEGIN SOLUTION

@@ -139,7 +139,8 @@ def test_mse_loss_on_one_sample_in_float64(mse_loss):
 
 # %% [markdown]
 # **Exercise 2 · `bce_loss(p, t)`.** Return binary cross-entropy, averaged over all elements,
-# exactly as `nn.BCELoss()` computes it. One detail matters: when the network is *certain*, $p$ is
+# exactly as `nn.BCELoss()` computes it. The targets `t` may be soft (any value in [0, 1], as with
+# label smoothing), not only 0 or 1. One detail matters: when the network is *certain*, $p$ is
 # exactly 0.0 or 1.0 and $\log 0 = -\infty$. PyTorch clamps every log at $-100$, so a certain,
 # wrong output costs 100 instead of infinity, and a certain, right one costs 0 instead of
 # `0 · (−inf) = nan`.
@@ -245,9 +246,10 @@ def test_bce_loss_on_one_sample_in_float64(bce_loss):
 # %% [markdown]
 # **Exercise 3 · `bce_grad(p, t)`.** Return $\partial\,\text{loss} / \partial p$ for the *mean* BCE
 # of Exercise 2: a tensor shaped like `p`, one slope per element. Because the loss is a mean over
-# $n$ = `p.numel()` elements, each slope is the one-output formula above divided by $n$. The check
-# compares your function with `mnist_lab.losses.bce_grad` (which is what autograd gives for
-# `nn.BCELoss`), for probabilities strictly between 0 and 1.
+# $n$ = `p.numel()` elements, each slope is the one-output formula above divided by $n$. Targets
+# may be soft (any value in [0, 1]), as in Exercise 2. The check compares your function with
+# `mnist_lab.losses.bce_grad` (which is what autograd gives for `nn.BCELoss`), for probabilities
+# strictly between 0 and 1.
 
 # %% [raw]
 # # BEGIN SOLUTION

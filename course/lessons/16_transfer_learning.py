@@ -263,7 +263,8 @@ def test_freeze_all_but_last_on_an_mlp(freeze_all_but_last):
                                     nn.Softmax(dim=1))
     ends_in_norm = nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 3), nn.LayerNorm(3))
     for model, head in ((mlp, "out."), (ends_in_softmax, "2."), (ends_in_norm, "2.")):
-        kind = f"a {type(model).__name__} ending in {type(list(model.modules())[-1]).__name__}"
+        kind = (f"{checks.article(type(model).__name__)} {type(model).__name__} ending in "
+                f"{type(list(model.modules())[-1]).__name__}")
         returned = freeze_all_but_last(model)
         if returned is not model:
             raise checks.CheckFailed(f"freeze_all_but_last({kind}) returned {returned!r:.40}, "
@@ -296,7 +297,8 @@ def test_freeze_all_but_last_on_other_models(freeze_all_but_last):
         wrong = [name for name, p in model.named_parameters()
                  if p.requires_grad != name.startswith(head)]
         if wrong:
-            raise checks.CheckFailed(f"on a {type(model).__name__}, the parameters "
+            raise checks.CheckFailed(f"on {checks.article(type(model).__name__)} "
+                                     f"{type(model).__name__}, the parameters "
                                      f"{', '.join(wrong[:3])} have the wrong requires_grad flag")
 
 
@@ -453,7 +455,9 @@ assert different["frozen, layer 1"][100] < different["all"][100]  # ...but fine-
 # *last hidden layer* for a batch `x` of shape `[N, 784]`, shape `[N, H]` where H is that layer's
 # width. An `MLP` runs `x` through each block of `model.hidden` in turn (Linear → activation →
 # norm → dropout) and then through `model.out`; stop before `model.out`. Wrap it in
-# `torch.no_grad()`: features are only read, not trained.
+# `torch.no_grad()`: features are only read, not trained (so they must not require gradients),
+# but a new head is trained on them next, so not `torch.inference_mode()`. Leave the model as it
+# is.
 
 # %% [raw]
 # # BEGIN SOLUTION
@@ -503,9 +507,10 @@ def test_penultimate_on_the_digit_source(penultimate):
     head = torch.nn.Linear(feats.shape[1], 3)  # features are for training a head on
     try:
         torch.nn.functional.cross_entropy(head(feats), torch.zeros(8, dtype=torch.long)).backward()
-    except RuntimeError as exc:
-        raise checks.CheckFailed(f"a linear head cannot be trained on the features ({exc})",
-                                 hint="use torch.no_grad(), not torch.inference_mode()") from None
+    except RuntimeError:
+        raise checks.CheckFailed("a linear head cannot be trained on the features: autograd "
+                                 "refuses them", hint="use torch.no_grad(), not "
+                                 "torch.inference_mode()") from None
     print("✓ penultimate gives the last hidden layer's outputs, without gradients, and a head "
           "trains on them.")
 

@@ -22,13 +22,14 @@ def correct_2(param, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weigh
 
 
 def correct_3(param, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-    p = torch.nn.Parameter(param.detach().clone())
-    opt = torch.optim.Adam([p], lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
-    opt.state[p] = {"step": torch.tensor(float(t - 1)), "exp_avg": m.clone(),
-                    "exp_avg_sq": v.clone()}
-    p.grad = grad.clone()
-    opt.step()
-    return p.detach(), opt.state[p]["exp_avg"], opt.state[p]["exp_avg_sq"]
+    # PyTorch's own arrangement: step size lr / bc1, denominator sqrt(v) / sqrt(bc2) + eps
+    beta1, beta2 = betas
+    grad = grad + param * weight_decay
+    exp_avg = m.lerp(grad, 1 - beta1)
+    exp_avg_sq = v.mul(beta2).addcmul(grad, grad, value=1 - beta2)
+    bias_correction1, bias_correction2 = 1 - beta1**t, 1 - beta2**t
+    denom = (exp_avg_sq.sqrt() / bias_correction2**0.5).add(eps)
+    return param.addcdiv(exp_avg, denom, value=-lr / bias_correction1), exp_avg, exp_avg_sq
 
 
 def wrong_1(param, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):

@@ -8,12 +8,10 @@ def correct_1(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8, weight_dec
 
 
 def correct_2(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0):
-    p = torch.nn.Parameter(param.detach().clone())
-    opt = torch.optim.RMSprop([p], lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay)
-    opt.state[p] = {"step": torch.tensor(0.0), "square_avg": square_avg.clone()}
-    p.grad = grad.clone()
-    opt.step()
-    return p.detach(), opt.state[p]["square_avg"]
+    g = grad + weight_decay * param if weight_decay != 0 else grad
+    new_avg = square_avg * alpha + (1 - alpha) * g.square()
+    step = g / new_avg.sqrt().add(eps)
+    return param - step * lr, new_avg
 
 
 def correct_3(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0):
