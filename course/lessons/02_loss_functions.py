@@ -734,9 +734,13 @@ print(f"CE − BCE at lr 0.1,  same seed: {vs_lr10.mean():+.2f} ± {vs_lr10.std(
 claims.expect(vs_book.min() > 5, "softmax + CE is far ahead of BCE at the same lr 0.01",
               f"differences {[round(d, 2) for d in vs_book.tolist()]}",
               "with many more steps both get close to their ceiling and the gap shrinks")
-claims.expect(vs_lr10.abs().mean() < vs_book.mean() / 3,
+claims.expect(vs_lr10.abs().mean() < vs_book.mean() / 10,
               "at ten times BCE's lr most of the gap is gone",
               f"{vs_lr10.mean():+.2f} against {vs_book.mean():+.2f} points")
+claims.expect(vs_lr10.min() > 0,
+              "even at equal step sizes softmax + CE is a little ahead on every seed",
+              f"differences {[round(d, 2) for d in vs_lr10.tolist()]}",
+              "the remaining gap is small; other seeds or more steps can close it")
 
 # %%
 fig = Figure(figsize=(9, 3.2), layout="constrained")
@@ -755,12 +759,13 @@ fig
 # At the book's lr 0.01, softmax + cross-entropy is far ahead after 10,000 steps, on every seed.
 # The control row says why, and it is worth knowing: `nn.BCELoss` *averages* over the ten
 # outputs, so each logit's slope is $(p_k - y_k)/10$, while cross-entropy's is $p_k - y_k$. At the
-# same lr, BCE takes steps ten times smaller. Give BCE ten times the lr and most of the gap is
-# gone; the differences that remain are a few points at most, to be read against the seed-to-seed
-# spread printed above. So "which loss" and "which step size" are tangled, and a fair comparison
-# of losses tunes the lr for each. Softmax + cross-entropy is still the standard choice for
-# classification, for the reasons of this section: one distribution over the classes, a clean
-# $p - y$ gradient, and the log-probabilities the rest of the course reads (calibration, ensembles,
+# same lr, BCE takes steps ten times smaller. Give BCE ten times the lr and the gap shrinks from
+# about 30 points to about one. What remains is small but has the same sign on every seed (the
+# paired difference printed above, against its spread), so with equal step sizes softmax + CE is
+# still a little ahead in this short run. "Which loss" and "which step size" are tangled, and a
+# fair comparison of losses tunes the lr for each. Softmax + cross-entropy is the standard
+# choice for classification, for the reasons of this section: one distribution over the classes,
+# a clean $p - y$ gradient, and the log-probabilities the rest of the course reads (ensembles,
 # the log 10 ≈ 2.30 starting loss of lesson 07). From lesson 07 on, every network of the course
 # ends in logits and trains with it (`loss="cross_entropy"`).
 #

@@ -421,10 +421,11 @@ def test_train_step_lowers_the_loss_on_its_batch(train_step):
 # The loop is what you would now write around `train_step`: shuffle the indices every epoch,
 # cut them into mini-batches, take one step per batch. `by_hand.train` is that loop, with the
 # same seeded shuffle as `fit`. The setting: the first 20,000 training images, 2 epochs, batches
-# of 64, plain SGD at lr 0.1 (625 steps). First the strongest check there is: start `fit` and
-# the loop from the **same** initial weights (copied from one `MLP`) with the same seed, so they
-# see the same batches in the same order. If the hand-written gradients are right, the two
-# must end with the same weights, up to float rounding, after all 625 steps.
+# of 64, plain SGD at lr 0.1 (313 batches per epoch, 626 steps). First the strongest check
+# there is: start `fit` and the loop from the **same** initial weights (copied from one `MLP`)
+# with the same seed, so they see the same batches in the same order. If the hand-written
+# gradients are right, the two must end with the same weights, up to float rounding, after all
+# 626 steps.
 
 # %%
 N_TRAIN, EPOCHS, BATCH, LR = 20_000, 2, 64, 0.1

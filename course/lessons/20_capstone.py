@@ -129,10 +129,17 @@ for lr in LRS:
     print(f"lr {lr:.0e}: validation accuracy {mean_std_text(lr_val[lr])}")
 best_lr = max(LRS, key=lambda lr: mean_std(lr_val[lr])[0])
 print(f"chosen: lr {best_lr:.0e}")
-claims.expect(best_lr != LRS[0], "the smallest learning rate is too slow for a short budget",
+claims.expect(best_lr == LRS[-1], "the largest learning rate wins the short search",
               f"the best was {best_lr:.0e}")
 
 # %% [markdown]
+# The largest rate wins, by about a point, well outside the seed-to-seed spread. Two cautions
+# belong with that result. A short run favours large steps: over one epoch the bigger rate simply
+# gets further, while over many epochs a smaller one often catches up. And a winner at the edge
+# of the grid means the grid should be extended (the recipe's coarse-then-fine rule), which the
+# notes at the end leave to you. With a cosine schedule, which lowers the rate towards the end
+# anyway, the larger rate is the safer guess.
+#
 # ## 4 · The final networks
 #
 # The chosen learning rate, now with a cosine schedule that ends at 0 (lesson 09), batches of
@@ -155,11 +162,17 @@ print(f"validation accuracy {mean_std_text(val_acc)}; the 3 averaged as an ensem
       f"{100 * ensemble_val:.2f}%")
 claims.expect(mean_std(val_acc)[0] > 0.975, "each network reaches about 98% on validation",
               mean_std_text(val_acc))
+gap = 100 * (mean_std(train_acc)[0] - mean_std(val_acc)[0])
+claims.expect(0.5 < gap < 3, "training accuracy is one to three points above validation",
+              f"a gap of {gap:.2f} points")
+claims.expect(ensemble_val >= max(val_acc), "the ensemble beats each of its members on validation",
+              f"{100 * ensemble_val:.2f}% against {mean_std_text(val_acc)}",
+              "with so few members the gain is small and can fall within noise")
 
 # %% [markdown]
-# Training accuracy is close to 100% and validation about two points lower: the networks have
+# Training accuracy is close to 100% and validation one to two points lower: the networks have
 # begun to memorise (lesson 11's gap), which is where regularisation would start to pay (notes
-# below). The ensemble of the three is a little better than its members, as lesson 15 found.
+# below). The ensemble of the three is better than each of its members, as lesson 15 found.
 #
 # ## 5 · The test set, once
 #
