@@ -56,8 +56,11 @@ print(f"torch computes with {torch.get_num_threads()} CPU threads")
 
 # %% [markdown]
 # Every experiment in the course starts from a fixed seed. `seed_everything(seed)` seeds Python,
-# NumPy and PyTorch together, so the same code gives the same numbers on every run. This is what
-# lets the notebooks be checked automatically.
+# NumPy and PyTorch together, so the same code gives the same numbers on every run on the same
+# computer. This is what lets the notebooks be checked automatically. (Another computer, or a GPU
+# instead of a CPU, adds up floating-point numbers in another order, so its last digits can
+# differ. A seed makes a run repeatable; it does not make one run's result typical. From lesson
+# 02 on, comparisons are therefore made over several seeds.)
 
 # %%
 seed_everything(0)

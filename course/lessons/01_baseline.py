@@ -247,7 +247,7 @@ print(f"loss        {row.loss} (mean over the 10 outputs), one-hot targets")
 print(f"optimiser   {row.optimizer}, learning rate {row.lr}")
 print(f"training    1 image per step, file order, 3 epochs = {3 * len(data.x_train):,} steps")
 print(f"the book    {row.book_accuracy:.0f}% test accuracy; "
-      f"the book's own code re-run here: {row.reference_accuracy:.2f}%")
+      f"the book's own code, re-run: {row.reference_accuracy:.2f}%")
 
 # %% [markdown]
 # ## 3 · Training
