@@ -313,14 +313,14 @@ def test_generalisation_gap_negative_and_long(generalisation_gap):
 #
 # A network's **capacity** is how complicated a function it can fit. For an MLP the simplest
 # knob is the width of the hidden layer. Below, the same 2,000 images train networks with 4 to
-# 512 hidden units for 12 epochs each, three seeds per width. After training, the accuracy on
+# 256 hidden units for 12 epochs each, three seeds per width. After training, the accuracy on
 # the whole training subset is measured again with the final weights (not the running average),
 # next to the validation accuracy. Each point is the mean over the three seeds; the printout
 # gives the spread too, because a difference smaller than the seed-to-seed spread is noise. (One
 # standard error on 2,000 validation images is itself about 0.6 points near 92%.)
 
 # %%
-WIDTHS = (4, 8, 16, 32, 64, 128, 256, 512)
+WIDTHS = (4, 8, 16, 32, 64, 128, 256)
 capacity = {width: train_seeds(2000, width, epochs=12) for width in WIDTHS}  # (trains, vals)
 train_accs = np.array([np.mean(capacity[w][0]) for w in WIDTHS])  # means over the seeds
 val_accs = np.array([np.mean(capacity[w][1]) for w in WIDTHS])
@@ -347,11 +347,11 @@ WHY_SETTINGS = "fewer images, epochs or seeds, or another learning rate, move th
 expect(bool(np.all(np.diff(train_accs) > -0.005)), "more capacity never lowers training accuracy",
        f"train accuracy by width {np.round(train_accs, 3).tolist()}", WHY_SETTINGS)
 expect(train_accs[0] < 0.9 and train_accs[-1] > 0.99,
-       "4 units underfit (train < 0.9) and 512 units memorise (train > 0.99)",
+       "4 units underfit (train < 0.9) and 256 units memorise (train > 0.99)",
        f"{train_accs[0]:.3f} and {train_accs[-1]:.3f}", WHY_SETTINGS)
 expect(val_accs[2] > val_accs[0] + 0.1, "16 units generalise far better than 4 (> 10 points)",
        f"{val_accs[2]:.3f} vs {val_accs[0]:.3f}", WHY_SETTINGS)
-expect(val_accs[-1] - val_accs[2] < 0.05, "from 16 to 512 units validation gains only a few points",
+expect(val_accs[-1] - val_accs[2] < 0.05, "from 16 to 256 units validation gains only a few points",
        f"{val_accs[2]:.3f} → {val_accs[-1]:.3f}", WHY_SETTINGS)
 gaps = train_accs - val_accs
 expect(gaps[-1] > gaps[0] and gaps.max() > 2 * gaps[0], "the gap opens with capacity",
@@ -399,7 +399,8 @@ ax.set_title("784 → 128 → 10, about 20,000 images seen per run, mean of 3 se
 ax.grid(True, alpha=0.3)
 ax.legend()
 
-expect(bool(np.all(np.diff(size_val) > 0)), "every step up in data raises validation accuracy",
+expect(bool(np.all(np.diff(size_val) > -0.005)),
+       "no step up in data lowers validation accuracy beyond noise (half a point)",
        f"validation accuracy by size {np.round(size_val, 3).tolist()}", WHY_SETTINGS)
 expect(size_val[-1] > size_val[0] + 0.05, "40 times the data gains over 5 points",
        f"{size_val[0]:.3f} → {size_val[-1]:.3f}", WHY_SETTINGS)
@@ -409,10 +410,11 @@ expect(size_gaps[-1] < size_gaps[0] / 2, "the gap shrinks to under half",
 fig
 
 # %% [markdown]
-# Validation accuracy climbs with every increase in data and the gap closes: with 20,000 images
-# the same network can no longer memorise its training set, so what it learns has to be general.
-# Each doubling of the data buys less than the one before, which is why the x-axis is
-# logarithmic. When collecting more real data is impossible, data augmentation (lesson 12) makes
+# Validation accuracy climbs with the data and the gap closes: with 20,000 images the same
+# network can no longer memorise its training set, so what it learns has to be general. A single
+# step, such as 5,000 to 10,000 images here, can be within noise, which is why the seeds' spread
+# is printed. Each doubling of the data buys less than the one before, which is why the x-axis
+# is logarithmic. When collecting more real data is impossible, data augmentation (lesson 12) makes
 # more from what you have.
 
 # %% [raw]
