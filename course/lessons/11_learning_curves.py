@@ -31,7 +31,8 @@
 #
 # All runs use a small part of the training set (500 to 20,000 images) and a validation set of
 # 2,000 images held out of the 60,000 training images; the test set stays untouched. Every run is
-# seeded, so every number below comes out the same each time.
+# seeded, so every number below comes out the same each time on a given machine; sections 2 and
+# 3 train three seeds per setting, so that differences can be compared with their spread.
 
 # %%
 # %matplotlib inline
