@@ -195,8 +195,9 @@ expect(l2_gain[0] < l2_gain[1], "L2 buys no validation accuracy beyond noise",
 # %% [markdown]
 # Weight decay did what it promises: the weights are less than half as large, and the gap is
 # narrower. But look at *how* the gap narrowed: the training accuracy dropped, and the validation
-# accuracy did not rise (if anything it fell by half a point, paired over the seeds). On this network and data, L2 alone trades fitting the training set for
-# nothing. That is a common outcome for small networks on MNIST. Weight decay earns its keep in
+# accuracy did not rise (if anything it fell by half a point, paired over the seeds). On this
+# network and data, L2 alone trades fitting the training set for nothing. That is a common
+# outcome for small networks on MNIST. Weight decay earns its keep in
 # longer runs and bigger models, usually at a small λ together with the other regularisers, and
 # it is cheap, so most recipes keep a little of it.
 
