@@ -712,7 +712,8 @@ fig
 # %% [markdown]
 # Read the chart from the right panel: every regulariser narrows the gap, except dropout 0.2,
 # too gentle for 512 units. Then the left panel, for what counts: only dropout 0.5 and
-# augmentation raise the validation accuracy, and **augmentation wins clearly**. It is the only
+# augmentation raise the validation accuracy beyond noise, and **augmentation wins clearly**
+# (+2.4 points over no regularisation, paired over the seeds, with a spread of 0.2). It is the only
 # method that adds information: it teaches the network, by example, that digits may be a little
 # turned, moved and wobbly. The others only restrain the network.
 #
