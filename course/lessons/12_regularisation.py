@@ -36,18 +36,26 @@
 # images** (100 of each digit), a **wide network** (784 → 512 → 10, ReLU) and **15 epochs** of SGD
 # with momentum 0.9, learning rate 0.05, batches of 32 and a cosine schedule (lesson 09) that
 # lets every run settle at the end. The validation set is 2,000 images held out of the 60,000
-# training images. Every run is seeded, so every number below comes out the same each time.
+# training images. Every setting is trained from three seeds, and the numbers are means over
+# them, with the spread where two settings are close: on 2,000 validation images one standard
+# error is about 0.65 points, as large as many differences between regularisers. (On a given
+# machine every number comes out the same each time; on another machine, or a GPU, the last
+# digits can differ, which is one more reason to trust only differences larger than the spread.)
 
 # %%
 # %matplotlib inline
+import dataclasses
+
 import numpy as np
 import torch
 from matplotlib.figure import Figure  # for the lesson's own small figures
 
 from mnist_lab import metrics, plots, widgets
+from mnist_lab.claims import expect
 from mnist_lab.augment import AugmentConfig, Augmented, augment, elastic
 from mnist_lab.data import Splits, load_splits, stratified_subset
 from mnist_lab.device import get_device, seed_everything
+from mnist_lab.ensemble import mean_std
 from mnist_lab.models import MLP, MLPConfig
 from mnist_lab.optim import OptimConfig
 from mnist_lab.schedules import ScheduleConfig
@@ -62,42 +70,61 @@ x_train, y_train = data.train
 x_val, y_val = data.val
 print(f"training images {tuple(x_train.shape)}, validation images {tuple(x_val.shape)}")
 
-runs = {}  # name -> Run: every result is trained once and kept here
+runs = {}  # name -> Run: every setting is trained once per seed and kept here
+SEEDS = (0, 1, 2)  # one seed is not enough: on 2,000 validation images one standard error is
+# about 0.65 points, as large as many of the differences below
 
 
 class Run:
-    """One training run: the model, its History, and accuracies measured with the final weights."""
+    """One setting trained from every seed: seed 0's model and History (for the figures), and
+    each seed's accuracies, measured with the final weights. The plain numbers are means."""
 
-    def __init__(self, model, history):
-        self.model, self.history = model, history
-        self.train_acc = metrics.accuracy(model, x_train, y_train)  # final weights, clean images
-        self.val_acc = history.val_acc[-1]
+    def __init__(self, results):
+        self.model, self.history = results[0]
+        self.train_accs = [metrics.accuracy(m, x_train, y_train) for m, _ in results]  # clean
+        self.val_accs = [h.val_acc[-1] for _, h in results]
+        self.train_acc, self.val_acc = np.mean(self.train_accs), np.mean(self.val_accs)
         self.gap = self.train_acc - self.val_acc
-        self.seconds = sum(history.seconds)
+        self.seconds = sum(sum(h.seconds) for _, h in results)
 
 
-def train(width=512, weight_decay=0.0, dropout=0.0, augmentation=None):
-    """Train a fresh 784 → width → 10 ReLU network on the 1,000 images; returns a Run."""
-    seed_everything(0)  # the same initial weights for every run of the same width
+def train_one(seed, width, weight_decay, dropout, augmentation):
+    """Train a fresh 784 → width → 10 ReLU network from `seed` on the 1,000 images."""
+    seed_everything(seed)  # the same initial weights for every setting of the same width
     model = MLP(MLPConfig(sizes=(784, width, 10), hidden_activation="relu",
                           output_activation="none", dropout=dropout))
     if augmentation is not None:
-        model = Augmented(model, augmentation)  # distorts inputs in training mode only
+        model = Augmented(model, dataclasses.replace(augmentation, seed=seed))  # train mode only
+    history = fit(model, data, TrainConfig(
+        epochs=15, batch_size=32, loss="cross_entropy", seed=seed,
+        optim=OptimConfig(name="sgd", lr=0.05, momentum=0.9, weight_decay=weight_decay),
+        schedule=ScheduleConfig(name="cosine"), device=str(device), progress=False))
+    return model, history
+
+
+def train(width=512, weight_decay=0.0, dropout=0.0, augmentation=None):
+    """Train the setting once per seed; returns a Run."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # a batch of 32 is too small a job to split between CPU threads
     try:
-        history = fit(model, data, TrainConfig(
-            epochs=15, batch_size=32, loss="cross_entropy",
-            optim=OptimConfig(name="sgd", lr=0.05, momentum=0.9, weight_decay=weight_decay),
-            schedule=ScheduleConfig(name="cosine"), device=str(device), progress=False))
+        return Run([train_one(s, width, weight_decay, dropout, augmentation) for s in SEEDS])
     finally:
         torch.set_num_threads(threads)
-    return Run(model, history)
 
 
-def report(name):
-    run = runs[name]
-    print(f"{name:<14} train {run.train_acc:.3f}, val {run.val_acc:.3f}, gap {run.gap:.3f}")
+def report(name, run=None):
+    run = run or runs[name]
+    print(f"{name:<14} train {run.train_acc:.3f}, val {run.val_acc:.3f} ± "
+          f"{mean_std(run.val_accs)[1]:.3f}, gap {run.gap:.3f}  (mean ± std of {len(SEEDS)} seeds)")
+
+
+def paired(a, b):
+    """Validation accuracy of run a minus run b, per seed (same start, same batches): mean, std."""
+    return mean_std([x - y for x, y in zip(a.val_accs, b.val_accs)])
+
+
+WHY = ("another seed count, width, data size or number of epochs moves these numbers; a "
+       "difference smaller than its spread over seeds can change sign")
 
 
 # %% [markdown]
@@ -110,8 +137,10 @@ def report(name):
 # %%
 runs["none"] = train()
 report("none")
-assert runs["none"].train_acc > 0.99  # every training image learned...
-assert 0.08 < runs["none"].gap < 0.13  # ...and about 10 points lost on new images
+expect(runs["none"].train_acc > 0.99, "every training image is learned",
+       f"train accuracy {runs['none'].train_acc:.3f}", WHY)
+expect(0.08 < runs["none"].gap < 0.13, "about 10 points are lost on new images",
+       f"gap {runs['none'].gap:.3f}", WHY)
 
 # %% [markdown]
 # The network classifies all 1,000 training images correctly and about nine in ten validation
@@ -152,16 +181,23 @@ def weight_norm(model):
 
 norm_none, norm_l2 = weight_norm(runs["none"].model), weight_norm(runs["L2"].model)
 print(f"size of all weights: no penalty {norm_none:.1f}, L2 {norm_l2:.1f}")
-assert norm_l2 < 0.5 * norm_none  # the penalty keeps the weights small
-assert runs["L2"].gap < runs["none"].gap - 0.015  # and narrows the gap...
-assert runs["L2"].train_acc < runs["none"].train_acc - 0.01  # ...by lowering training accuracy
-assert runs["L2"].val_acc < runs["none"].val_acc + 0.005  # without buying validation accuracy
+l2_gain = paired(runs["L2"], runs["none"])
+print(f"validation, L2 − none: {l2_gain[0]:+.3f} ± {l2_gain[1]:.3f} (paired over seeds)")
+expect(norm_l2 < 0.5 * norm_none, "the penalty keeps the weights under half the size",
+       f"{norm_l2:.1f} vs {norm_none:.1f}", "a smaller λ shrinks them less")
+expect(runs["L2"].gap < runs["none"].gap - 0.015, "L2 narrows the gap",
+       f"{runs['L2'].gap:.3f} vs {runs['none'].gap:.3f}", WHY)
+expect(runs["L2"].train_acc < runs["none"].train_acc - 0.01, "...by lowering training accuracy",
+       f"{runs['L2'].train_acc:.3f} vs {runs['none'].train_acc:.3f}", WHY)
+expect(l2_gain[0] < l2_gain[1], "L2 buys no validation accuracy beyond noise",
+       f"{l2_gain[0]:+.3f} ± {l2_gain[1]:.3f}", WHY)
 
 # %% [markdown]
 # Weight decay did what it promises: the weights are less than half as large, and the gap is
 # narrower. But look at *how* the gap narrowed: the training accuracy dropped, and the validation
-# accuracy did not rise. On this network and data, L2 alone trades fitting the training set for
-# nothing. That is a common outcome for small networks on MNIST. Weight decay earns its keep in
+# accuracy did not rise (if anything it fell by half a point, paired over the seeds). On this
+# network and data, L2 alone trades fitting the training set for nothing. That is a common
+# outcome for small networks on MNIST. Weight decay earns its keep in
 # longer runs and bigger models, usually at a small λ together with the other regularisers, and
 # it is cheap, so most recipes keep a little of it.
 
@@ -282,23 +318,36 @@ runs["dropout 0.5"] = train(dropout=0.5)
 for name in ("dropout 0.2", "dropout 0.5"):
     report(name)
 none, d2, d5 = runs["none"], runs["dropout 0.2"], runs["dropout 0.5"]
-assert d5.gap < none.gap - 0.005 and d5.gap < d2.gap  # 0.5 narrows the gap of the wide net
-assert d5.val_acc > none.val_acc + 0.005  # and raises validation accuracy
-assert abs(d2.gap - none.gap) < 0.015  # 0.2 hardly changes anything for 512 units
-
 small = {p: train(width=32, dropout=p) for p in (0.0, 0.2, 0.5)}
 for p, run in small.items():
-    print(f"32 units, dropout {p}: train {run.train_acc:.3f}, val {run.val_acc:.3f}, "
-          f"gap {run.gap:.3f}")
-assert small[0.2].val_acc > small[0.0].val_acc  # for 32 units, 0.2 helps...
-assert small[0.2].val_acc > small[0.5].val_acc + 0.005  # ...and 0.5 is too much
-assert small[0.5].train_acc < small[0.0].train_acc - 0.02  # 0.5 stops it fitting its data
+    report(f"32 units, p={p}", run)
+comparisons = {"512 units: 0.5 − none": paired(d5, none), "512 units: 0.2 − none": paired(d2, none),
+               "32 units: 0.2 − none": paired(small[0.2], small[0.0]),
+               "32 units: 0.2 − 0.5": paired(small[0.2], small[0.5])}
+for name, (diff, spread) in comparisons.items():
+    print(f"validation, {name:<22} {diff:+.3f} ± {spread:.3f} (paired over seeds)")
+expect(d5.gap < none.gap - 0.005 and d5.gap < d2.gap, "0.5 narrows the gap of the wide net",
+       f"gaps {none.gap:.3f} (none), {d2.gap:.3f} (0.2), {d5.gap:.3f} (0.5)", WHY)
+expect(comparisons["512 units: 0.5 − none"][0] > comparisons["512 units: 0.5 − none"][1],
+       "dropout 0.5 raises the wide net's validation accuracy by more than the spread over seeds",
+       "{:+.3f} ± {:.3f}".format(*comparisons["512 units: 0.5 − none"]), WHY)
+for name in ("32 units: 0.2 − none", "32 units: 0.2 − 0.5"):  # for 32 units, 0.2 is best
+    expect(comparisons[name][0] > comparisons[name][1], f"{name}: positive beyond its spread",
+           "{:+.3f} ± {:.3f}".format(*comparisons[name]), WHY)
+expect(small[0.5].train_acc < small[0.0].train_acc - 0.02,
+       "0.5 keeps the 32-unit network from fitting its training images",
+       f"train {small[0.5].train_acc:.3f} vs {small[0.0].train_acc:.3f}", WHY)
 
 # %% [markdown]
-# The advice holds up. On the wide network, dropout 0.5 narrows the gap and lifts the validation
-# accuracy by about a point, while 0.2 is too gentle to matter for 512 units. On the small
-# network, it is the other way round: 0.2 is the best of the three, and 0.5 takes away so much
-# that the network can no longer even fit its training images. The rate is a hyperparameter
+# Over three seeds the advice holds up. On the wide network, dropout 0.5 narrows the gap and
+# lifts the validation accuracy by about a point, in every seed: its paired difference to no
+# dropout is far larger than its spread. Dropout 0.2 is too gentle to matter for 512 units: its
+# difference is within noise. On the small network it is the other way round: 0.2 is the best
+# of the three, about a point ahead of both others (each paired difference larger than its
+# spread, though with three seeds not by much), and 0.5 takes away so much that the network no
+# longer fits its training images. Had we trained one seed only, differences of half a point
+# could have pointed either way: one standard error on 2,000 validation images is about 0.65
+# points. The rate is a hyperparameter
 # like any other: start at 0.5 for wide layers and 0.2 for narrow ones, then let the validation
 # set decide.
 
@@ -437,8 +486,11 @@ def image_rows(rows, titles=None):
 # over all 1,000 training images the distortions keep the amount of ink (the sum of the pixels)
 ink = augment(x_train, AUG, gen).sum().item() / x_train.sum().item()
 print(f"ink after augmentation: {ink:.2f} of the original amount")
-assert abs(ink - 1) < 0.05  # the same digits, the same amount of ink...
-assert (preview["elastic"] - sample).abs().max() > 0.5  # ...but the strokes really moved
+WHY_AUG = "stronger distortions (a larger α, rotation or zoom) change the ink and the strokes more"
+expect(abs(ink - 1) < 0.05, "the same digits keep the same amount of ink (within 5%)",
+       f"{ink:.3f}", WHY_AUG)
+expect(bool((preview["elastic"] - sample).abs().max() > 0.5), "but the strokes really moved",
+       f"largest pixel change {(preview['elastic'] - sample).abs().max():.2f}", WHY_AUG)
 image_rows(preview)
 
 # %% [markdown]
@@ -483,7 +535,9 @@ titles = {"original": [f"{y} → {p}" for y, p in zip(y_val[first].tolist(), pre
 acc_plain = metrics.accuracy(plain, x_val, y_val)
 acc_flipped = metrics.accuracy(plain, mirror(x_val), y_val)
 print(f"validation accuracy: original images {acc_plain:.3f}, mirrored images {acc_flipped:.3f}")
-assert acc_flipped < 0.5 * acc_plain  # most mirrored digits are no longer their digit
+expect(acc_flipped < 0.5 * acc_plain, "most mirrored digits are no longer their digit",
+       f"{acc_flipped:.3f} vs {acc_plain:.3f}", "a network trained on flipped digits would "
+       "learn to read them, and be confused by 2s and 5s instead")
 image_rows(rows, titles)
 
 # %% [markdown]
@@ -501,8 +555,13 @@ image_rows(rows, titles)
 runs["augmentation"] = train(augmentation=AUG)
 report("augmentation")
 aug = runs["augmentation"]
-assert aug.gap < none.gap / 2  # the gap shrinks to less than half
-assert aug.val_acc > none.val_acc + 0.01  # and validation accuracy rises clearly
+aug_gain = paired(aug, none)
+print(f"validation, augmentation − none: {aug_gain[0]:+.3f} ± {aug_gain[1]:.3f} (paired)")
+expect(aug.gap < none.gap / 2, "augmentation shrinks the gap to less than half",
+       f"{aug.gap:.3f} vs {none.gap:.3f}", WHY)
+expect(aug_gain[0] > 0.01 and aug_gain[0] > 2 * aug_gain[1],
+       "augmentation raises validation accuracy clearly: over a point, beyond twice the spread",
+       f"{aug_gain[0]:+.3f} ± {aug_gain[1]:.3f}", WHY)
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -596,7 +655,8 @@ def test_shift_edge_cases(shift):
 runs["all three"] = train(weight_decay=0.02, dropout=0.2, augmentation=AUG)
 report("all three")
 seconds = sum(run.seconds for run in runs.values()) + sum(r.seconds for r in small.values())
-print(f"training time of all {len(runs) + len(small)} runs: {seconds:.1f} s")
+print(f"training time of all {len(runs) + len(small)} settings × {len(SEEDS)} seeds: "
+      f"{seconds:.1f} s")
 
 names = list(runs)
 train_accs = np.array([runs[n].train_acc for n in names])
@@ -610,7 +670,7 @@ plots.grouped_bars(ax_acc, {"train": train_accs, "validation": val_accs}, names,
 ax_acc.set_ylim(0.8, 1.02)
 ax_acc.set_xticks(positions, names, rotation=30, ha="right")
 ax_acc.set_ylabel("accuracy")
-ax_acc.set_title("1,000 training images, 784 → 512 → 10, 15 epochs")
+ax_acc.set_title(f"1,000 training images, 784 → 512 → 10, 15 epochs, mean of {len(SEEDS)} seeds")
 ax_acc.legend(loc="lower left")
 bars = ax_gap.bar(positions, gaps, color="C3")
 ax_gap.bar_label(bars, fmt="%.3f", fontsize=7)
@@ -619,18 +679,24 @@ ax_gap.set_ylabel("train − validation")
 ax_gap.set_title("generalisation gap")
 
 best = names[int(val_accs.argmax())]
-assert best == "augmentation"  # the best validation accuracy of all
-assert all(runs[n].gap < none.gap for n in names if n not in ("none", "dropout 0.2"))
 everything = runs["all three"]
-assert everything.gap == gaps.min() and everything.gap < 0.02  # no gap left at all...
-assert everything.val_acc < aug.val_acc - 0.02  # ...but too much: it underfits
-assert everything.train_acc < none.train_acc - 0.05
+expect(best == "augmentation", "augmentation has the best validation accuracy of all",
+       f"best: {best}", WHY)
+expect(all(runs[n].gap < none.gap for n in names if n not in ("none", "dropout 0.2")),
+       "every regulariser but dropout 0.2 narrows the gap",
+       f"gaps { {n: round(g, 3) for n, g in zip(names, gaps)} }", WHY)
+expect(everything.gap == gaps.min() and everything.gap < 0.02, "all three leave no gap at all",
+       f"{everything.gap:.3f}", WHY)
+expect(everything.val_acc < aug.val_acc - 0.02 and everything.train_acc < none.train_acc - 0.05,
+       "...but they are too much together: the network underfits",
+       f"val {everything.val_acc:.3f} vs {aug.val_acc:.3f}, train {everything.train_acc:.3f}", WHY)
 fig
 
 # %% [markdown]
 # Read the chart from the right panel: every regulariser narrows the gap, except dropout 0.2,
 # too gentle for 512 units. Then the left panel, for what counts: only dropout 0.5 and
-# augmentation raise the validation accuracy, and **augmentation wins clearly**. It is the only
+# augmentation raise the validation accuracy beyond noise, and **augmentation wins clearly**
+# (+2.4 points over no regularisation, paired over the seeds, with a spread of 0.2). It is the only
 # method that adds information: it teaches the network, by example, that digits may be a little
 # turned, moved and wobbly. The others only restrain the network.
 #
@@ -665,12 +731,20 @@ ax_a.set_ylim(0.5, 1.01)  # the augmented run's first training epochs lie below
 h_none, h_aug = none.history, aug.history
 print(f"final training loss: none {h_none.train_loss[-1]:.2f}, "
       f"augmentation {h_aug.train_loss[-1]:.2f}")
-assert h_none.train_loss[-1] < 0.03  # the baseline drives its training loss to almost 0
-assert max(h_none.val_acc[4:]) < h_none.val_acc[4] + 0.01  # and stalls after epoch 5
-assert h_aug.train_loss[-1] > 10 * h_none.train_loss[-1]  # augmented: never an easy task
-assert h_aug.val_acc[0] < h_none.val_acc[0] - 0.05  # so it starts more slowly...
-assert all(a > b for a, b in zip(h_aug.val_acc[9:], h_none.val_acc[9:]))  # ...and wins late
-assert h_aug.val_loss[-1] < h_none.val_loss[-1]
+expect(h_none.train_loss[-1] < 0.03, "the baseline drives its training loss to almost 0",
+       f"{h_none.train_loss[-1]:.3f}", WHY)
+expect(max(h_none.val_acc[4:]) < h_none.val_acc[4] + 0.01,
+       "the baseline's validation accuracy gains under a point after epoch 5",
+       f"{h_none.val_acc[4]:.3f} → best {max(h_none.val_acc[4:]):.3f}", WHY)
+expect(h_aug.train_loss[-1] > 10 * h_none.train_loss[-1], "augmented: never an easy task",
+       f"{h_aug.train_loss[-1]:.3f} vs {h_none.train_loss[-1]:.3f}", WHY)
+expect(h_aug.val_acc[0] < h_none.val_acc[0] - 0.05, "the augmented run starts more slowly",
+       f"epoch 1: {h_aug.val_acc[0]:.3f} vs {h_none.val_acc[0]:.3f}", WHY)
+expect(np.mean(h_aug.val_acc[-5:]) > np.mean(h_none.val_acc[-5:]) + 0.01,
+       "...and is ahead over the last five epochs",
+       f"{np.mean(h_aug.val_acc[-5:]):.3f} vs {np.mean(h_none.val_acc[-5:]):.3f}", WHY)
+expect(h_aug.val_loss[-1] < h_none.val_loss[-1], "the augmented run's validation loss ends lower",
+       f"{h_aug.val_loss[-1]:.3f} vs {h_none.val_loss[-1]:.3f}", WHY)
 fig
 
 # %% [markdown]

@@ -183,10 +183,10 @@ expect(largest < 1e-3 and agree >= 0.999,
 # up to rounding is.
 #
 # The speed-up depends on the machine. On a CPU it is modest: it comes from doing one call where
-# `fit` makes fifteen, while each network's matrix products are already big enough to keep the
-# cores busy (on the course's 2-core CPU `benchmarks/bench_ensemble.py` measured 1.15× for K = 5
-# and 1.34× for K = 10). On a GPU a single small network leaves most of the chip idle, and
-# stacking fills it, so the gain grows with K.
+# `fit` makes fifteen, while each network's matrix products are already big enough to keep
+# the cores busy (on a 2-core CPU, `benchmarks/bench_ensemble.py` measured 1.15× for K = 5
+# and 1.34× for K = 10; run it on yours). On a GPU a single small network leaves most of the
+# chip idle, and stacking fills it, so the gain grows with K.
 #
 # There are limits. The networks must share one architecture. BatchNorm's running statistics
 # are updated in place during training, which `vmap` cannot do for 15 networks at once, so
