@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import secrets
 import shutil
@@ -325,3 +326,68 @@ def test_moving_the_slider_shows_another_digit(lesson01):
     _, labels = load_mnist("test")  # the explorer walks the test set in file order
     assert f"true label {int(labels[start])}," in before["caption"]
     assert f"true label {int(labels[start + 1])}," in after["caption"]
+
+
+DRAW = ".mnist-lab-draw-digit"
+DOCS = REPO / "docs"
+
+
+def one_stroke(cx: float, top: float, bottom: float) -> list[tuple[float, float]]:
+    """A "1": a short upstroke into a long vertical line, in canvas-relative pixels."""
+    flick = [(cx - 30 + 6 * k, top + 25 - 5 * k) for k in range(6)]
+    return flick + [(cx, top + (bottom - top) * k / 30) for k in range(31)]
+
+
+def zero_stroke(cx: float, cy: float, rx: float, ry: float) -> list[tuple[float, float]]:
+    """A "0": one oval, closed, drawn anticlockwise from the top as people do."""
+    return [(cx - rx * math.sin(2 * math.pi * k / 48), cy - ry * math.cos(2 * math.pi * k / 48))
+            for k in range(51)]
+
+
+def draw(page, canvas, points) -> None:
+    """Press the mouse at the first point, move through the rest, release: one real stroke."""
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=2)
+    page.mouse.up()
+
+
+def drawing_state(page) -> dict:
+    """The drawing panel's answer line and its preview image's source."""
+    return page.locator(DRAW).first.evaluate("""box => ({
+        answer: box.querySelector('.mnist-lab-draw-answer').textContent,
+        preview: box.querySelector('.mnist-lab-draw-image img, img.mnist-lab-draw-image').src})""")
+
+
+def wait_for_answer(page, digit: int) -> dict:
+    page.wait_for_function(
+        "([sel, d]) => document.querySelector(sel + ' .mnist-lab-draw-answer')"
+        ".textContent.includes('says ' + d)", arg=[DRAW, digit])
+    return drawing_state(page)
+
+
+def test_drawing_a_one_and_a_zero_with_the_mouse(lesson01):
+    page = lesson01
+    panel = page.locator(DRAW).first
+    panel.scroll_into_view_if_needed()
+    canvas = panel.locator("canvas.mnist-lab-draw-canvas")
+    canvas.wait_for(state="visible")
+    empty = drawing_state(page)
+    assert "Draw a digit" in empty["answer"]
+
+    draw(page, canvas, one_stroke(140, 40, 240))
+    one = wait_for_answer(page, 1)  # the network reads the stroke as a 1
+    assert one["preview"] != empty["preview"]  # the three preprocessing stages are shown
+
+    panel.locator("button", has_text="Clear").click()
+    page.wait_for_function(
+        "sel => document.querySelector(sel + ' .mnist-lab-draw-answer')"
+        ".textContent.includes('Draw a digit')", arg=DRAW)
+    draw(page, canvas, zero_stroke(140, 140, 60, 95))
+    zero = wait_for_answer(page, 0)
+    assert zero["preview"] != one["preview"]
+    page.wait_for_timeout(500)
+    DOCS.mkdir(exist_ok=True)
+    panel.screenshot(path=str(DOCS / "draw_digit.png"))  # shown in the README

@@ -474,3 +474,15 @@ def test_augmentation_elastic_slider_changes_the_grid_when_the_config_has_one(di
     preview.controls["elastic_alpha"].value = 34.0
     assert preview.config.elastic_alpha == 34.0
     assert not torch.allclose(preview.augmented(), before)
+
+
+def test_the_canvas_front_end_ships_in_the_package_and_is_declared_as_package_data():
+    import tomllib
+    from pathlib import Path
+
+    from mnist_lab.widgets.draw import Canvas
+
+    source = Canvas()._esm  # anywidget reads the module file into the synced trait
+    assert "export default" in source and "pointerdown" in source  # mouse, touch and pen
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert "*.js" in pyproject["tool"]["setuptools"]["package-data"]["mnist_lab.widgets"]

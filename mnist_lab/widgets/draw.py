@@ -118,7 +118,7 @@ class DigitDrawing(Panel):
 
     def _build(self) -> w.Widget:
         self.canvas = Canvas(strokes=self.strokes, size=self.size)
-        self.canvas.observe(lambda change: self.set_strokes(change["new"]), names="strokes")
+        self.canvas.observe(self._on_canvas, names="strokes")
         self.undo_button = w.Button(description="Undo", icon="undo")
         self.clear_button = w.Button(description="Clear", icon="trash")
         self.undo_button.on_click(lambda _: self.undo())
@@ -128,6 +128,10 @@ class DigitDrawing(Panel):
         self.image = image(self.figure(), "draw-image")
         left = w.VBox([self.canvas, w.HBox([self.undo_button, self.clear_button])])
         return w.VBox([w.HBox([left, self.image]), self.answer])
+
+    def _on_canvas(self, change: dict) -> None:
+        if change["new"] != self.strokes:  # not the echo of set_strokes' own change
+            self.set_strokes(change["new"])
 
     def _redraw(self) -> None:
         self.image.value = png_bytes(self.figure())
