@@ -38,7 +38,7 @@ from mnist_lab.losses import LOSSES, LossFn, make_loss
 from mnist_lab.metrics import EVAL_BATCH_SIZE, evaluate
 from mnist_lab.numerics import TrainingDiverged, check_finite, flush_denormals
 from mnist_lab.optim import OptimConfig, make_optimizer, set_lr
-from mnist_lab.progress import progress
+from mnist_lab.progress import finish_early, progress
 from mnist_lab.schedules import ReduceOnPlateau, ScheduleConfig, lr_at
 from mnist_lab.train_checks import check_setup, check_xy, num_outputs, split_data
 
@@ -246,7 +246,10 @@ def fit(
             if state.stop:
                 history.stopped_epoch = epoch
                 break
-    bar.close()
+    if history.stopped_epoch is None:
+        bar.close()
+    else:  # stopped on purpose (early stopping, a Stop button): the bar ends full, not red
+        finish_early(bar, done=history.stopped_epoch)
     if best_weights is not None:
         model.load_state_dict(best_weights)
     return history

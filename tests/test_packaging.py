@@ -83,3 +83,10 @@ def test_the_library_never_imports_the_course_tooling():
                 continue
             assert not any(n.startswith("mnist_lab.course") for n in names), (
                 f"{path.name} imports the course tooling; the library must work without it")
+
+
+def test_every_subpackage_is_listed_for_setuptools():
+    listed = set(_pyproject()["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for p in (ROOT / "mnist_lab").rglob("__init__.py")}
+    assert found <= listed, f"not packaged by a regular install: {sorted(found - listed)}"
