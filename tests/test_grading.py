@@ -39,10 +39,12 @@ MISSING_90 = [("90_fixture", "q1_double", "0", "2", "missing", "no submission fo
 MISSING_91 = [("91_fixture", "q1_square", "0", "1", "missing", "no submission for this lesson")]
 Q2_PASSED = ("90_fixture", "q2_leaky", "1", "1", "passed", "all 2 tests passed")
 WRONG = [("90_fixture", "q1_double", "0", "2", "failed",
-          "2 of 2 tests failed: Case 1 of 1: double(tensor(5,)): the result differs at 4 of 5 "
+          "2 of 2 tests failed: Case 1 of 1: double(tensor[5] float32): "
+          "the result differs at 4 of 5 "
           "entries (largest difference 1); e.g. at index (0,): yours -1, expected -2."),
          ("90_fixture", "q2_leaky", "0", "1", "failed",
-          "2 of 2 tests failed: Case 1 of 1: leaky(tensor(9,)): the result differs at 4 of 9 "
+          "2 of 2 tests failed: Case 1 of 1: leaky(tensor[9] float32): "
+          "the result differs at 4 of 9 "
           "entries (largest difference 1.8); e.g. at index (0,): yours -2, expected -0.2."),
          *MISSING_91]
 
@@ -59,10 +61,12 @@ EXPECTED = {
              "1 of 2 tests failed: a hidden test failed: its result has the wrong shape."),
             Q2_PASSED, *MISSING_91],
     "carol": [("90_fixture", "q1_double", "0", "2", "failed",
-               "2 of 2 tests failed: Case 1 of 1: double(tensor(5,)): the result differs at 5 of "
+               "2 of 2 tests failed: Case 1 of 1: double(tensor[5] float32): "
+          "the result differs at 5 of "
                "5 entries (largest difference 3); e.g. at index (0,): yours 1, expected -2."),
               ("90_fixture", "q2_leaky", "0", "1", "failed",
-               "2 of 2 tests failed: Case 1 of 1: leaky(tensor(9,)): the result differs at 4 of "
+               "2 of 2 tests failed: Case 1 of 1: leaky(tensor[9] float32): "
+          "the result differs at 4 of "
                "9 entries (largest difference 2.2); e.g. at index (0,): yours 2, expected -0.2."),
               *MISSING_91],
     "dave": [("90_fixture", "q1_double", "0", "2", "failed",
@@ -185,7 +189,7 @@ def test_printed_fake_results_are_only_output(graded):
 @pytest.mark.slow
 def test_the_instructor_log_has_every_hidden_message(graded):
     log = log_of(graded[0], "bob")
-    assert "(hidden): FAILED: CheckFailed: Case 1 of 1: double(tensor(3, 4))" in log
+    assert "(hidden): FAILED: CheckFailed: Case 1 of 1: double(tensor[3, 4] float32)" in log
 
 
 @pytest.mark.slow
@@ -205,7 +209,7 @@ def test_feedback_of_a_hidden_failure_gives_the_hint_of_the_failing_check(graded
 @pytest.mark.slow
 @pytest.mark.parametrize("student", sorted([*EXPECTED, "frank", "oscar"]))
 def test_no_feedback_file_reveals_hidden_test_code_or_values(graded, student):
-    hidden_only = ["test_double_on_a_matrix", "arange(12.0)", "tensor(3, 4)",
+    hidden_only = ["test_double_on_a_matrix", "arange(12.0)", "tensor(3, 4)", "tensor[3, 4]",
                    "test_leaky_in_float64", "-0.001", "[-3.0", "-0.3", "2.5"]
     text = feedback_of(graded[0], student)
     assert not [s for s in hidden_only if s in text]
