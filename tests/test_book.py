@@ -95,6 +95,16 @@ def test_auto_engine_trains_with_numba_on_cpu():
     assert train_book_row("baseline", data=small_data(), epochs=1).engine == "numba"
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_auto_engine_on_a_gpu_trains_on_the_cpu_kernel_and_scores_on_the_gpu():
+    cpu = small_data()
+    gpu = BookData(*(t.cuda() for t in (cpu.x_train, cpu.y_train, cpu.x_test, cpu.y_test)))
+    run = train_book_row("combined", data=gpu, epochs=1)
+    same = train_book_row("combined", data=cpu, epochs=1)
+    assert run.engine == "numba" and next(run.model.parameters()).device.type == "cuda"
+    assert torch.equal(run.losses.cpu(), same.losses.cpu())
+
+
 @pytest.mark.parametrize("engine", ["numba", "torch"])
 def test_fast_engines_give_the_autograd_weights_for_a_row(engine):
     data = small_data()
