@@ -203,14 +203,14 @@ def require_sandbox(config: GradeConfig) -> None:
 
 
 def grade_class(submissions: Path, lessons: Mapping[str, Lesson],
-                config: GradeConfig = GradeConfig(), expected: Sequence[str] | None = None
-                ) -> tuple[list[Graded], list[str]]:
+                config: GradeConfig = GradeConfig(), expected: Sequence[str] | None = None,
+                course: Sequence[str] = ()) -> tuple[list[Graded], list[str]]:
     """Grade every submission, `config.jobs` at a time; add 'missing' for lessons not handed in.
 
     Raises SandboxUnavailable when bwrap cannot isolate and `config.sandbox` is set.
     """
     require_sandbox(config)
-    students, subs, notes = find_submissions(submissions, lessons)
+    students, subs, notes = find_submissions(submissions, lessons, course)
     preload = sorted({m for name in {s.lesson for s in subs} for m in lessons[name].imports})
     slots: Queue[Slot] = Queue()
     for _ in range(min(config.jobs, max(1, len(subs)))):
@@ -282,8 +282,9 @@ def grade(run: GradeRun) -> str:
     require_sandbox(run.config)  # before the slow part: say at once that it cannot run
     lessons = load_lessons(run.solutions, list(run.lessons) or None)
     start = time.perf_counter()
+    course = sorted(p.stem for p in Path(run.solutions).glob("[0-9][0-9]_*.ipynb"))
     graded, notes = grade_class(run.submissions, lessons, run.config,
-                                expected=list(lessons) if run.lessons else None)
+                                expected=list(lessons) if run.lessons else None, course=course)
     summary = summarize(graded, time.perf_counter() - start)
     if not run.config.sandbox:
         summary = NO_SANDBOX + "\n" + summary

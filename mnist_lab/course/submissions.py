@@ -15,7 +15,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,20 +97,36 @@ def _nesting(data: bytes) -> int:
     return deepest
 
 
-def lesson_of(name: str, nb: Any, lessons: Mapping[str, Any]) -> str | None:
-    """The lesson a notebook answers: metadata.otter.assignment_name, else its NN_ prefix."""
+def lesson_of(name: str, nb: Any, lessons: Mapping[str, Any],
+              course: Collection[str] = ()) -> str | None:
+    """The lesson a notebook answers, by its name first: metadata.otter.assignment_name, then the
+    file name, each exactly or by the part after `NN_` (a notebook from before the lessons were
+    renumbered still finds its lesson), then the file's NN_ prefix alone. `course`: every lesson
+    of the course, graded or not; a name that is one of them is never taken for another."""
     try:
-        lesson = nb["metadata"]["otter"]["assignment_name"]
-        if isinstance(lesson, str) and lesson in lessons:
-            return lesson
+        assignment = nb["metadata"]["otter"]["assignment_name"]
     except (KeyError, TypeError):
-        pass
+        assignment = None
+    candidates = [c for c in (assignment, name.removesuffix(".ipynb")) if isinstance(c, str)]
+    for candidate in candidates:
+        if candidate in lessons:
+            return candidate
+    for candidate in (c for c in candidates if c not in course):
+        found = [n for n in lessons if _topic(n) and _topic(n) == _topic(candidate)]
+        if len(found) == 1:
+            return found[0]
     match = re.match(r"(\d\d)(?!\d)", name)
     if match:
         found = [n for n in lessons if n.startswith(match.group(1) + "_")]
         if len(found) == 1:
             return found[0]
     return None
+
+
+def _topic(lesson: str) -> str:
+    """'08_training_recipe' -> 'training_recipe': a lesson's name without its number."""
+    match = re.fullmatch(r"\d\d_(\w+)", lesson)
+    return match.group(1) if match else ""
 
 
 def _entries(folder: Path) -> list[os.DirEntry]:
@@ -136,7 +152,7 @@ def _notebooks(folder: Path, warnings: list[str]) -> list[Path]:
     return found
 
 
-def find_submissions(root: Path, lessons: Mapping[str, Any]
+def find_submissions(root: Path, lessons: Mapping[str, Any], course: Collection[str] = ()
                      ) -> tuple[list[str], list[Submission], list[str]]:
     """Students (one folder each), their submissions (read), and warnings about skipped files."""
     root = Path(root)
@@ -157,7 +173,7 @@ def find_submissions(root: Path, lessons: Mapping[str, Any]
             warnings.append(f"{root / student}: cannot be listed ({exc})")
             continue
         for path in paths:
-            sub = _read(student, path, lessons)
+            sub = _read(student, path, lessons, course)
             if sub is None:
                 warnings.append(f"{path}: not one of the lessons graded here - skipped")
             elif (student, sub.lesson) in found:
@@ -171,7 +187,8 @@ def find_submissions(root: Path, lessons: Mapping[str, Any]
     return students, sorted(found.values(), key=lambda s: (s.student, s.lesson)), warnings
 
 
-def _read(student: str, path: Path, lessons: Mapping[str, Any]) -> Submission | None:
+def _read(student: str, path: Path, lessons: Mapping[str, Any],
+          course: Collection[str] = ()) -> Submission | None:
     """Read one notebook; a problem reading it is kept in the Submission, never raised."""
     nb, problem, data = None, "", b""
     try:
@@ -179,7 +196,7 @@ def _read(student: str, path: Path, lessons: Mapping[str, Any]) -> Submission | 
         nb = parse_notebook(data)
     except (OSError, ValueError) as exc:
         problem = str(exc) if isinstance(exc, ValueError) else f"cannot be read ({exc.strerror})"
-    lesson = lesson_of(path.name, nb, lessons)
+    lesson = lesson_of(path.name, nb, lessons, course)
     if lesson is None:
         return None
     return Submission(student, lesson, path, data if not problem else b"", problem)
