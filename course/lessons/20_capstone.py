@@ -165,14 +165,16 @@ claims.expect(mean_std(val_acc)[0] > 0.975, "each network reaches about 98% on v
 gap = 100 * (mean_std(train_acc)[0] - mean_std(val_acc)[0])
 claims.expect(0.5 < gap < 3, "training accuracy is one to three points above validation",
               f"a gap of {gap:.2f} points")
-claims.expect(ensemble_val >= max(val_acc), "the ensemble beats each of its members on validation",
+claims.expect(ensemble_val > mean_std(val_acc)[0],
+              "the ensemble beats its members' mean on validation",
               f"{100 * ensemble_val:.2f}% against {mean_std_text(val_acc)}",
               "with so few members the gain is small and can fall within noise")
 
 # %% [markdown]
 # Training accuracy is close to 100% and validation one to two points lower: the networks have
 # begun to memorise (lesson 11's gap), which is where regularisation would start to pay (notes
-# below). The ensemble of the three is better than each of its members, as lesson 15 found.
+# below). The ensemble of the three beats its members' mean, as lesson 15 found; with three
+# members the gain is a few tenths at most, so read it against the members' spread.
 #
 # ## 5 · The test set, once
 #
