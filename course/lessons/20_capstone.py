@@ -53,10 +53,11 @@ ARCH = MLPConfig(sizes=(784, 256, 256, 10), hidden_activation="leaky_relu",
                  output_activation="none")  # two hidden layers, logits for softmax + CE
 
 
-def members(seeds=SEEDS, cfg=ARCH):
-    """One freshly initialised network per seed, on the device."""
+def members(seeds=None, cfg=None):
+    """One freshly initialised network per seed (default SEEDS, ARCH), on the device."""
     out = []
-    for seed in seeds:
+    cfg = ARCH if cfg is None else cfg
+    for seed in SEEDS if seeds is None else seeds:
         seed_everything(seed)
         out.append(MLP(cfg).to(device))
     return out
@@ -127,10 +128,63 @@ for lr in LRS:
                                      optim=OptimConfig("adam", lr=lr), seed=0, progress=False))
     lr_val[lr] = [evaluate(net, x_val, y_val)["acc"] for net in nets]
     print(f"lr {lr:.0e}: validation accuracy {mean_std_text(lr_val[lr])}")
-best_lr = max(LRS, key=lambda lr: mean_std(lr_val[lr])[0])
+best_lr = max(LRS, key=lambda lr: mean_std(lr_val[lr])[0])  # the best mean over the seeds
 print(f"chosen: lr {best_lr:.0e}")
 claims.expect(best_lr == LRS[-1], "the largest learning rate wins the short search",
               f"the best was {best_lr:.0e}")
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q1_choose_on_validation
+# points: 1
+
+# %% [markdown]
+# **Exercise 1 · choosing by the mean over seeds.** Write `choose(results)`: `results` maps each
+# candidate setting to its list of validation accuracies, one per seed, like `lr_val` above.
+# Return the setting whose *mean* accuracy is highest. Judging by the mean, not by the single
+# best seed, is what keeps a lucky seed from making the decision.
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+def choose(results):
+    """The key of `results` (setting → accuracies over seeds) with the highest mean."""
+    # BEGIN SOLUTION
+    return max(results, key=lambda setting: sum(results[setting]) / len(results[setting]))
+    # END SOLUTION
+
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+def test_choose_takes_the_best_mean(choose):
+    from mnist_lab import checks
+    results = {1e-3: [0.90, 0.91, 0.92], 3e-3: [0.95, 0.80, 0.81], 1e-2: [0.89, 0.90, 0.90]}
+    checks.check_close(choose(results), 1e-3, name="choose(results)", rtol=0, atol=0,
+                       hint="average each list (sum / len) and return the key with the largest "
+                            "average; 3e-3 has the single best seed but a worse mean")
+
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+def test_choose_with_one_seed_and_other_keys(choose):
+    assert choose({"a": [0.5], "b": [0.7], "c": [0.6]}) == "b", "with one seed each, the best value"
+    assert choose({64: [0.97, 0.99], 128: [0.98, 0.98], 256: [0.96, 0.97]}) in (64, 128), (
+        "64 and 128 tie on the mean (0.98); either is right")
+
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
 
 # %% [markdown]
 # The largest rate wins, by about a point, well outside the seed-to-seed spread. Two cautions
