@@ -53,10 +53,11 @@ ARCH = MLPConfig(sizes=(784, 256, 256, 10), hidden_activation="leaky_relu",
                  output_activation="none")  # two hidden layers, logits for softmax + CE
 
 
-def members(seeds=SEEDS, cfg=ARCH):
-    """One freshly initialised network per seed, on the device."""
+def members(seeds=None, cfg=None):
+    """One freshly initialised network per seed (default SEEDS, ARCH), on the device."""
     out = []
-    for seed in seeds:
+    cfg = ARCH if cfg is None else cfg
+    for seed in SEEDS if seeds is None else seeds:
         seed_everything(seed)
         out.append(MLP(cfg).to(device))
     return out
@@ -127,10 +128,63 @@ for lr in LRS:
                                      optim=OptimConfig("adam", lr=lr), seed=0, progress=False))
     lr_val[lr] = [evaluate(net, x_val, y_val)["acc"] for net in nets]
     print(f"lr {lr:.0e}: validation accuracy {mean_std_text(lr_val[lr])}")
-best_lr = max(LRS, key=lambda lr: mean_std(lr_val[lr])[0])
+best_lr = max(LRS, key=lambda lr: mean_std(lr_val[lr])[0])  # the best mean over the seeds
 print(f"chosen: lr {best_lr:.0e}")
 claims.expect(best_lr == LRS[-1], "the largest learning rate wins the short search",
               f"the best was {best_lr:.0e}")
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q1_choose_on_validation
+# points: 1
+
+# %% [markdown]
+# **Exercise 1 · choosing by the mean over seeds.** Write `choose(results)`: `results` maps each
+# candidate setting to its list of validation accuracies, one per seed, like `lr_val` above.
+# Return the setting whose *mean* accuracy is highest. Judging by the mean, not by the single
+# best seed, is what keeps a lucky seed from making the decision.
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+def choose(results):
+    """The key of `results` (setting → accuracies over seeds) with the highest mean."""
+    # BEGIN SOLUTION
+    return max(results, key=lambda setting: sum(results[setting]) / len(results[setting]))
+    # END SOLUTION
+
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+def test_choose_takes_the_best_mean(choose):
+    from mnist_lab import checks
+    results = {1e-3: [0.90, 0.91, 0.92], 3e-3: [0.95, 0.80, 0.81], 1e-2: [0.89, 0.90, 0.90]}
+    checks.check_close(choose(results), 1e-3, name="choose(results)", rtol=0, atol=0,
+                       hint="average each list (sum / len) and return the key with the largest "
+                            "average; 3e-3 has the single best seed but a worse mean")
+
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+def test_choose_with_one_seed_and_other_keys(choose):
+    assert choose({"a": [0.5], "b": [0.7], "c": [0.6]}) == "b", "with one seed each, the best value"
+    assert choose({64: [0.97, 0.99], 128: [0.98, 0.98], 256: [0.96, 0.97]}) in (64, 128), (
+        "64 and 128 tie on the mean (0.98); either is right")
+
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
 
 # %% [markdown]
 # The largest rate wins, by about a point, well outside the seed-to-seed spread. Two cautions
@@ -165,14 +219,16 @@ claims.expect(mean_std(val_acc)[0] > 0.975, "each network reaches about 98% on v
 gap = 100 * (mean_std(train_acc)[0] - mean_std(val_acc)[0])
 claims.expect(0.5 < gap < 3, "training accuracy is one to three points above validation",
               f"a gap of {gap:.2f} points")
-claims.expect(ensemble_val >= max(val_acc), "the ensemble beats each of its members on validation",
+claims.expect(ensemble_val > mean_std(val_acc)[0],
+              "the ensemble beats its members' mean on validation",
               f"{100 * ensemble_val:.2f}% against {mean_std_text(val_acc)}",
               "with so few members the gain is small and can fall within noise")
 
 # %% [markdown]
 # Training accuracy is close to 100% and validation one to two points lower: the networks have
 # begun to memorise (lesson 11's gap), which is where regularisation would start to pay (notes
-# below). The ensemble of the three is better than each of its members, as lesson 15 found.
+# below). The ensemble of the three beats its members' mean, as lesson 15 found; with three
+# members the gain is a few tenths at most, so read it against the members' spread.
 #
 # ## 5 · The test set, once
 #
@@ -211,8 +267,8 @@ fig
 #
 # - **The book** reaches 97% with one hidden layer, one image per step and 3 epochs. The recipe
 #   here, with a validation split, standardised inputs, two hidden layers, Adam at a learning
-#   rate chosen on validation and a cosine schedule, gains about one point on a budget of a
-#   minute or so of CPU time.
+#   rate chosen on validation and a cosine schedule, gains more than a point on a budget of a
+#   few minutes of CPU time (section 4 prints how long the final training took).
 # - **Published plain MLPs** reach about 98.4% (Simard, Steinkraus & Platt, 2003: 800 hidden
 #   units, cross-entropy, 1.6% error) with far longer training. The same paper's MLP reaches
 #   about 99.3% (0.7% error) when trained on **elastically distorted** copies of the digits, and
