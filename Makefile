@@ -54,5 +54,5 @@ lint: setup  ## ruff over the package, tests, benchmarks and notebooks
 clean:  ## remove build outputs (keeps .venv and the data cache)
 	rm -rf build .pytest_cache
 
-lessons: setup  ## regenerate lessons/ and course/solutions/ from course/lessons/*.py (and execute them)
+lessons: setup  ## regenerate lessons/ (executed) and course/solutions/ (answers and hidden tests, not executed)
 	MNIST_LAB_PROGRESS=0 $(PY) -m mnist_lab.course.authoring

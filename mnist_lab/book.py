@@ -217,6 +217,20 @@ def train_book_row(
     return BookRun(row, model, losses, accuracy, seconds, engine, steps)
 
 
+def rows_over_seeds(rows: Sequence[BookRow | str], seeds: Sequence[int], data: BookData
+                    ) -> tuple[dict[str, BookRun], dict[str, torch.Tensor]]:
+    """Train each row once per seed (lessons 02–05): (each row's first-seed run, to look at;
+    each row's test accuracies, one per seed, paired by seed: the same initial weights)."""
+    seeded = {}
+    for row in rows:
+        row_runs = [train_book_row(row, seed=seed, data=data) for seed in seeds]
+        seeded[row_runs[0].row.name] = row_runs
+    first = {name: row_runs[0] for name, row_runs in seeded.items()}
+    accuracies = {name: torch.tensor([run.accuracy for run in row_runs])
+                  for name, row_runs in seeded.items()}
+    return first, accuracies
+
+
 def cross_entropy_row(row: BookRow | str) -> BookRow:
     """`row` trained with softmax + cross-entropy on logits instead of its loss (lesson 02).
 

@@ -16,6 +16,7 @@ from mnist_lab.book import (
     evaluate_accuracy,
     format_table,
     reproduce_book_table,
+    rows_over_seeds,
     train_autograd,
     train_book_row,
 )
@@ -199,3 +200,13 @@ def test_reproduce_writes_json_for_one_epoch_of_the_baseline(tmp_path, capsys):
     assert result["name"] == "baseline" and result["steps"] == 60_000
     assert 55.0 <= result["accuracy"] <= 66.0  # one epoch of the baseline: 60.39% with seed 0
     assert "baseline" in capsys.readouterr().out
+
+
+def test_rows_over_seeds_pairs_each_rows_accuracies_by_seed():
+    data = small_data()
+    first, accs = rows_over_seeds(("baseline", "bce"), (0, 1), data)
+    assert set(first) == set(accs) == {"baseline", "bce"}
+    assert accs["bce"].shape == (2,)
+    again = train_book_row("bce", seed=1, data=data)
+    assert accs["bce"][1].item() == again.accuracy
+    assert first["baseline"].accuracy == train_book_row("baseline", seed=0, data=data).accuracy

@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 
 from mnist_lab import claims, plots
-from mnist_lab.book import BOOK_ROWS, load_book_data, train_book_row
+from mnist_lab.book import BOOK_ROWS, load_book_data, rows_over_seeds, train_book_row
 
 
 def titled(fig, title):
@@ -407,11 +407,7 @@ assert torch.allclose(slope("BCE", z_grid, 1.0, through_sigmoid=True),
 # %%
 SEEDS = (0, 1, 2)
 data = load_book_data()  # MNIST once: pixels / 255, one-hot targets, file order
-seeded = {name: [train_book_row(name, seed=seed, data=data) for seed in SEEDS]
-          for name in ("baseline", "bce")}
-runs = {name: seed_runs[0] for name, seed_runs in seeded.items()}  # seed 0, looked at below
-accs = {name: torch.tensor([run.accuracy for run in seed_runs])
-        for name, seed_runs in seeded.items()}
+runs, accs = rows_over_seeds(("baseline", "bce"), SEEDS, data)  # seed 0's runs; accuracies
 for name, acc in accs.items():
     print(f"{name:<9} ({runs[name].row.title}): test accuracy {acc.mean():.1f} ± "
           f"{acc.std():.1f}% over {len(SEEDS)} seeds   "

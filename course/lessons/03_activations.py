@@ -35,7 +35,7 @@ import torch
 from matplotlib.figure import Figure
 
 from mnist_lab import activations, claims, plots
-from mnist_lab.book import BOOK_ROWS, load_book_data, train_book_row
+from mnist_lab.book import BOOK_ROWS, load_book_data, rows_over_seeds, train_book_row
 from mnist_lab.device import seed_everything
 from mnist_lab.inspect import gradient_norms
 from mnist_lab.losses import make_loss
@@ -501,13 +501,8 @@ hidden_only = replace(
     reference_accuracy=92.0,  # about what the book's code gives for this variant
 )
 SEEDS = (0, 1, 2)
-seeded = {}
-for row in ("baseline", hidden_only, "leaky_relu"):
-    seed_runs = [train_book_row(row, seed=seed, data=data) for seed in SEEDS]
-    seeded[seed_runs[0].row.name] = seed_runs
-book_runs = {name: seed_runs[0] for name, seed_runs in seeded.items()}  # seed 0, for the curves
-accs = {name: torch.tensor([run.accuracy for run in seed_runs])
-        for name, seed_runs in seeded.items()}
+# seed 0's runs (for the curves) and each row's accuracies, one per seed
+book_runs, accs = rows_over_seeds(("baseline", hidden_only, "leaky_relu"), SEEDS, data)
 for name, acc in accs.items():
     print(f"{name:<12} ({book_runs[name].row.title}): test accuracy {acc.mean():.1f} ± "
           f"{acc.std():.1f}% over {len(SEEDS)} seeds")

@@ -36,7 +36,7 @@ import torch
 from matplotlib.figure import Figure  # for the lesson's own small figures
 
 from mnist_lab import claims, optim
-from mnist_lab.book import BOOK_ROWS, load_book_data, train_book_row
+from mnist_lab.book import BOOK_ROWS, load_book_data, rows_over_seeds, train_book_row
 from mnist_lab.device import get_device, seed_everything
 from mnist_lab.models import MLP
 
@@ -249,11 +249,7 @@ def test_sgd_momentum_other_settings(sgd_momentum_step):
 
 # %%
 SEEDS = (0, 1, 2)
-seeded = {name: [train_book_row(name, seed=seed, data=data) for seed in SEEDS]
-          for name in ("baseline", "adam")}
-runs = {name: seed_runs[0] for name, seed_runs in seeded.items()}  # seed 0, looked at below
-accs = {name: torch.tensor([run.accuracy for run in seed_runs])
-        for name, seed_runs in seeded.items()}
+runs, accs = rows_over_seeds(("baseline", "adam"), SEEDS, data)  # seed 0's runs; accuracies
 for name, acc in accs.items():
     row = runs[name].row
     print(f"{name:<9} {row.title:<18} test accuracy {acc.mean():.1f} ± {acc.std():.1f}% over "

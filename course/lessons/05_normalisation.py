@@ -36,7 +36,7 @@ from matplotlib.figure import Figure  # for the lesson's own small figures
 from torch import nn
 
 from mnist_lab import claims, inspect
-from mnist_lab.book import BOOK_ROWS, load_book_data, train_book_row
+from mnist_lab.book import BOOK_ROWS, load_book_data, rows_over_seeds, train_book_row
 from mnist_lab.device import get_device, seed_everything
 from mnist_lab.models import MLP
 
@@ -150,11 +150,7 @@ claims.expect_between(normalised / plain, 15, 30, "about twenty times more image
 
 # %%
 SEEDS = (0, 1, 2)
-seeded = {name: [train_book_row(name, seed=seed, data=data) for seed in SEEDS]
-          for name in ("baseline", "layernorm")}
-runs = {name: seed_runs[0] for name, seed_runs in seeded.items()}  # seed 0, looked at below
-accs = {name: torch.tensor([run.accuracy for run in seed_runs])
-        for name, seed_runs in seeded.items()}
+runs, accs = rows_over_seeds(("baseline", "layernorm"), SEEDS, data)  # seed 0's runs; accuracies
 for name, acc in accs.items():
     print(f"{name:<9} test accuracy {acc.mean():.1f} ± {acc.std():.1f}% over {len(SEEDS)} seeds "
           f"(the book's code re-run: {runs[name].row.reference_accuracy:.1f}%)")

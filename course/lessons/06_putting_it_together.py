@@ -491,6 +491,8 @@ panel
 # half the story. The same 784→200→10 network can do better with a better training *procedure*,
 # and much of the rest of this course is about that procedure:
 #
+# - **A network by hand** (lesson 19): the same network's forward pass, backward pass and
+#   training loop written out in plain tensor operations, so nothing `fit` does is magic.
 # - **A training recipe and monitoring** (lesson 07): check the initial loss, overfit a tiny
 #   subset, find the learning rate, watch the size of the updates.
 # - **Mini-batches, with the data on the device** (lesson 08): the gradient is averaged over many

@@ -143,19 +143,23 @@ def stale_lessons(sources: Path = SOURCES, lessons: Path = LESSONS,
 
 
 def build_lessons(only: list[str] | None = None, execute_notebooks: bool = True) -> None:
-    """Regenerate (and execute) the student and solution notebooks of every lesson source."""
+    """Regenerate every lesson's student notebook (executed) and solution notebook (not)."""
     for source in lesson_sources():
         if only and not any(source.stem.startswith(o) for o in only):
             continue
         built = assign(source)
-        for nb, folder in ((built.student, LESSONS), (built.solution, SOLUTIONS)):
-            path = folder / f"{built.name}.ipynb"
-            if execute_notebooks:
-                seconds = execute(nb, path)
-                print(f"{path.relative_to(REPO)}: executed in {seconds:.1f} s", flush=True)
-            else:
-                folder.mkdir(parents=True, exist_ok=True)
-                nbformat.write(nb, path)
+        path = LESSONS / f"{built.name}.ipynb"
+        if execute_notebooks:
+            seconds = execute(built.student, path)
+            print(f"{path.relative_to(REPO)}: executed in {seconds:.1f} s", flush=True)
+        else:
+            LESSONS.mkdir(parents=True, exist_ok=True)
+            nbformat.write(built.student, path)
+        # The solution notebook is the instructor's copy: answers and hidden tests, no outputs.
+        # Its teaching cells are the student notebook's (executed above and by nbval); its
+        # answers are proven by tests/test_exercise_answers.py and the grading tests.
+        SOLUTIONS.mkdir(parents=True, exist_ok=True)
+        nbformat.write(built.solution, SOLUTIONS / f"{built.name}.ipynb")
     for folder in (LESSONS, SOLUTIONS):
         for path in folder.glob("[0-9][0-9]_*.ipynb"):
             if not (SOURCES / f"{path.stem}.py").exists():
