@@ -6,10 +6,13 @@ wrong_1..3 (mistakes students make). Correct answers must pass every test, publi
 wrong ones must fail at least one, and a public one unless the answer file lists it in
 HIDDEN_ONLY (a rare mistake that only a hidden test is meant to catch). The lesson's own solution
 must pass everything, and its untouched stub must fail every public test as NotAttempted.
+Like the grader, each runs after what the lesson's other cells define: its imports, its literal
+constants (`SLOPE = 0.02`) and its exercises' solutions (a later exercise may call an earlier one).
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import importlib.util
 import re
@@ -87,27 +90,49 @@ def _public(ex: Exercise) -> set[str]:
     return {name for name, hidden, _ in ex.tests if not hidden}
 
 
-def _load_answers(ex: Exercise):
-    path = ANSWERS / ex.lesson / f"{ex.name}.py"
-    spec = importlib.util.spec_from_file_location(f"answers_{ex.lesson}_{ex.name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _solution(ex: Exercise):
-    """The lesson's solution function, and the untouched stub a student starts from."""
+@functools.cache
+def _context(lesson: str) -> dict:
+    """The names a lesson's answers may use: imports, literal constants, exercise solutions."""
     import math
 
     import torch
     from torch import nn
 
     from mnist_lab.models import MLPConfig
+    namespace = {"torch": torch, "math": math, "nn": nn, "MLPConfig": MLPConfig}
+    text = next(LESSONS.glob(f"{lesson}_*.py")).read_text()
+    outside = re.sub(r"# # BEGIN QUESTION.*?# # END QUESTION", "", text, flags=re.S)
+    for node in ast.parse(outside).body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            exec(ast.unparse(node), namespace)
+        elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:  # not a literal: an experiment's result, left out
+                continue
+            namespace.update((target.id, value) for target in node.targets)
+    for ex in EXERCISES:
+        if ex.lesson == lesson:
+            exec(ex.solution, namespace)
+    return namespace
+
+
+def _load_answers(ex: Exercise):
+    path = ANSWERS / ex.lesson / f"{ex.name}.py"
+    spec = importlib.util.spec_from_file_location(f"answers_{ex.lesson}_{ex.name}", path)
+    module = importlib.util.module_from_spec(spec)
+    vars(module).update(_context(ex.lesson))  # the file's own definitions take precedence
+    spec.loader.exec_module(module)
+    return module
+
+
+def _solution(ex: Exercise):
+    """The lesson's solution function, and the untouched stub a student starts from."""
     fn_name = re.search(r"^def (\w+)", ex.solution, re.M).group(1)
     stub = re.sub(r"# BEGIN SOLUTION.*?# END SOLUTION", "...", ex.solution, flags=re.S)
     out = []
     for source in (ex.solution, stub):
-        namespace = {"torch": torch, "math": math, "nn": nn, "MLPConfig": MLPConfig}
+        namespace = dict(_context(ex.lesson))
         exec(source, namespace)
         out.append(namespace[fn_name])
     return tuple(out)
