@@ -8,11 +8,20 @@ gives the exercise's hint. Public and hidden exercise tests are built from `chec
 from __future__ import annotations
 
 import dis
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
+
+from mnist_lab.check_args import (
+    article,
+    as_outputs,
+    clone_args,
+    describe_args,
+    flatten,
+    grad_leaves,
+    show,
+)
 
 UNTOUCHED = "not attempted yet: replace `...` with your code"
 
@@ -104,75 +113,6 @@ def _untouched_line(result: Any) -> str | None:
     if failed and all("NotAttempted:" in (r.message or "") for r in failed):
         return f"{result.name}: {UNTOUCHED}."
     return None
-
-
-def _clone(value: Any, requires_grad: bool) -> Any:
-    """Deep-copy tensors in `value` (so neither side sees the other's in-place edits)."""
-    if isinstance(value, torch.Tensor):
-        out = value.detach().clone()
-        if requires_grad and out.is_floating_point():
-            out.requires_grad_(True)
-        return out
-    if isinstance(value, (list, tuple)):
-        return type(value)(_clone(v, requires_grad) for v in value)
-    if isinstance(value, dict):
-        return {k: _clone(v, requires_grad) for k, v in value.items()}
-    return value
-
-
-def _leaves(value: Any) -> list[torch.Tensor]:
-    """The tensors inside `value` that gradients flow back to."""
-    if isinstance(value, torch.Tensor):
-        return [value] if value.requires_grad else []
-    if isinstance(value, (list, tuple)):
-        return [t for v in value for t in _leaves(v)]
-    if isinstance(value, dict):
-        return [t for v in value.values() for t in _leaves(v)]
-    return []
-
-
-def _as_outputs(value: Any) -> tuple:
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
-
-
-def summarise(value: Any) -> str:
-    """A short description of an argument: a tensor's shape and dtype, a model's class, a list's
-    length; short numbers and strings as they are. Never a dump."""
-    if isinstance(value, torch.Tensor):
-        dtype = str(value.dtype).removeprefix("torch.")
-        if value.numel() <= 4 and value.dim() <= 1:
-            entries = ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v)
-                                for v in value.detach().reshape(-1).tolist())
-            return f"tensor([{entries}], {dtype})" if value.dim() else f"tensor({entries}, {dtype})"
-        return f"tensor[{', '.join(map(str, value.shape))}] {dtype}"
-    if isinstance(value, torch.nn.Module):
-        return f"{article(type(value).__name__)} {type(value).__name__} model"
-    if isinstance(value, torch.Generator):
-        return "a generator"
-    if isinstance(value, (list, tuple)):
-        kind = type(value).__name__
-        if len(value) <= 4 and all(isinstance(v, (numbers.Number, str)) for v in value):
-            return repr(value)
-        inner = {type(v).__name__ for v in value}
-        what = "tensor" if inner == {"Tensor"} else "item"
-        return f"a {kind} of {len(value)} {what}" + ("" if len(value) == 1 else "s")
-    if isinstance(value, (numbers.Number, str, type(None))):
-        text = repr(value)
-        return text if len(text) <= 40 else text[:37] + "..."
-    if callable(value):
-        return getattr(value, "__name__", "a function")
-    return f"{article(type(value).__name__)} {type(value).__name__}"
-
-
-def article(word: str) -> str:
-    """"a" or "an" before `word`, acronyms such as MLP ("an em-el-pee") included."""
-    spoken_vowel = word[:1].lower() in "aeiou" or (word[:2].isupper() and word[0] in "FHLMNRSX")
-    return "an" if spoken_vowel else "a"
-
-
-def _describe(args: tuple, kwargs: dict) -> str:
-    parts = [summarise(a) for a in args] + [f"{k}={summarise(v)}" for k, v in kwargs.items()]
-    return ", ".join(parts)
 
 
 def _to_tensor(value: Any, like: torch.Tensor) -> torch.Tensor | None:
@@ -267,7 +207,7 @@ def check_function(
             args, kwargs = tuple(case), {}
         problem = _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype)
         if problem:
-            where = f"Case {i} of {len(cases)}: {name}({_describe(args, kwargs)})"
+            where = f"Case {i} of {len(cases)}: {name}({describe_args(args, kwargs)})"
             raise CheckFailed(problem, case=where, hint=hint)
     if not quiet:
         what = "values and gradients" if grad else "values"
@@ -277,11 +217,11 @@ def check_function(
 
 
 def _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype) -> str | None:
-    ref_args, ref_kwargs = _clone(args, grad), _clone(kwargs, grad)
-    ref_out = _as_outputs(reference(*ref_args, **ref_kwargs))
+    ref_args, ref_kwargs = clone_args(args, grad), clone_args(kwargs, grad)
+    ref_out = as_outputs(reference(*ref_args, **ref_kwargs))
 
-    my_args, my_kwargs = _clone(args, grad), _clone(kwargs, grad)
-    originals = _clone((my_args, my_kwargs), False)
+    my_args, my_kwargs = clone_args(args, grad), clone_args(kwargs, grad)
+    originals = clone_args((my_args, my_kwargs), False)
     try:
         mine = student(*my_args, **my_kwargs)
     except NotImplementedError:
@@ -292,7 +232,7 @@ def _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype) -> st
         return "it returned None: did you forget a `return` statement?"
     if mine is Ellipsis:
         return "it returned `...`: replace it with your result"
-    my_out = _as_outputs(mine)
+    my_out = as_outputs(mine)
     if len(my_out) != len(ref_out):
         return f"it returned {len(my_out)} values, expected {len(ref_out)}"
 
@@ -302,7 +242,7 @@ def _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype) -> st
             problem = _dtype_problem(m, r, label, dtype) or _compare(m, r, label, atol, rtol)
         else:
             same = _same_scalar(m, r, atol, rtol)
-            problem = None if same else f"{label} is {_show(m)}, expected {_show(r)}"
+            problem = None if same else f"{label} is {show(m)}, expected {show(r)}"
         if problem:
             return problem
 
@@ -311,15 +251,6 @@ def _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype) -> st
         return edited
     return _check_gradients(my_out, ref_out, (my_args, my_kwargs), (ref_args, ref_kwargs),
                             atol, rtol) if grad else None
-
-
-def _show(value: Any) -> str:
-    """A value in a message: numbers in full, anything bigger summarised."""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, (bool, int, str, type(None))):
-        return repr(value)
-    return summarise(value)
 
 
 def _same_scalar(mine: Any, ref: Any, atol: float, rtol: float) -> bool:
@@ -341,24 +272,16 @@ def _is_bool(value: Any) -> bool:
 
 def _compare_inputs(before: Any, after: Any) -> str | None:
     """Catch in-place edits of the inputs (a function step must return new tensors)."""
-    for b, a in zip(_flat(before), _flat(after)):
+    for b, a in zip(flatten(before), flatten(after)):
         if isinstance(b, torch.Tensor) and not torch.equal(b, a.detach()):
             return ("it changed one of its input tensors in place; build and return new tensors "
                     "instead (e.g. `p = p - lr * g`, not `p -= lr * g`)")
     return None
 
 
-def _flat(value: Any) -> list:
-    if isinstance(value, (list, tuple)):
-        return [x for v in value for x in _flat(v)]
-    if isinstance(value, dict):
-        return [x for v in value.values() for x in _flat(v)]
-    return [value]
-
-
 def _check_gradients(my_out, ref_out, my_inputs, ref_inputs, atol, rtol) -> str | None:
     """Backpropagate a fixed random weighting of the outputs through both sides; compare grads."""
-    my_leaves, ref_leaves = _leaves(my_inputs), _leaves(ref_inputs)
+    my_leaves, ref_leaves = grad_leaves(my_inputs), grad_leaves(ref_inputs)
     if not ref_leaves:
         return None
     gen = torch.Generator().manual_seed(0)
@@ -403,7 +326,7 @@ def check_close(value: Any, expected: Any, *, name: str = "your answer", atol: f
         problem = None
     else:
         about = "about " if isinstance(expected, float) and (atol or rtol) else ""
-        problem = f"{name} is {_show(value)}, expected {about}{_show(expected)}"
+        problem = f"{name} is {show(value)}, expected {about}{show(expected)}"
     if problem:
         raise CheckFailed(problem, hint=hint)
     if not quiet:

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from mnist_lab.check_args import summarise
 from mnist_lab.checks import (
     UNTOUCHED,
     CheckFailed,
@@ -12,7 +13,6 @@ from mnist_lab.checks import (
     check_function,
     check_type,
     is_untouched,
-    summarise,
 )
 
 
