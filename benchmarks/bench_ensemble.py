@@ -1,6 +1,6 @@
 """Ensemble training speed: K networks as one stacked, vmapped computation against K `fit` runs.
 
-The setting of lesson 15: 784→100→10 ReLU networks, cross-entropy, SGD with momentum 0.9,
+The setting of lesson 16: 784→100→10 ReLU networks, cross-entropy, SGD with momentum 0.9,
 batch 128, 3 epochs over 10,000 training images. For each K it prints, from one run:
   - the seconds of K separate `mnist_lab.train.fit` runs, one after the other (seeds 0..K-1);
   - the seconds of one `mnist_lab.ensemble.train_stacked` run over the same K networks;

@@ -1,4 +1,4 @@
-"""Fashion-MNIST from Debian's archive: `apt-get download dataset-fashion-mnist` (lesson 16).
+"""Fashion-MNIST from Debian's archive: `apt-get download dataset-fashion-mnist` (lesson 17).
 
 `apt-get download` fetches a package's .deb into the current folder without installing it, so
 it works for any user on a Debian or Ubuntu machine, root or not. `dpkg-deb --fsys-tarfile`

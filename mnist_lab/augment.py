@@ -1,4 +1,4 @@
-"""Data augmentation for digits, batched on the device (lesson 12).
+"""Data augmentation for digits, batched on the device (lesson 13).
 
 Each training batch gets a small random rotation, shift and zoom per image, done for the whole
 batch at once: one `F.affine_grid` builds a sampling grid for every image from its own 2×3
@@ -30,7 +30,7 @@ SIDE = 28  # MNIST images are 28 × 28
 
 @dataclass(frozen=True)
 class AugmentConfig:
-    """Ranges of the random distortions; each image draws its own values uniformly (lesson 12)."""
+    """Ranges of the random distortions; each image draws its own values uniformly (lesson 13)."""
 
     max_rotation: float = 10.0  # degrees, either way
     max_shift: float = 2.0  # pixels, in x and in y independently
@@ -84,7 +84,7 @@ def _as_images(x: torch.Tensor) -> torch.Tensor:
 def affine(
     images: torch.Tensor, angle: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor
 ) -> torch.Tensor:
-    """Rotate, zoom and shift each image by its own amounts, in one batched call (lesson 12).
+    """Rotate, zoom and shift each image by its own amounts, in one batched call (lesson 13).
 
     images (B, 784) | (B, 28, 28) | (B, 1, 28, 28), float; angle (B,) in degrees,
     anticlockwise as displayed; shift (B, 2) in pixels, (right, down); scale (B,), > 1 zooms in.
@@ -157,7 +157,7 @@ def elastic_field(
     device: torch.device | str | None = None,
     dtype: torch.dtype = torch.float32,
 ) -> torch.Tensor:
-    """n random smooth displacement fields (n, 28, 28, 2) in pixels, (right, down) (lesson 12).
+    """n random smooth displacement fields (n, 28, 28, 2) in pixels, (right, down) (lesson 13).
 
     Simard et al. (2003): every pixel gets a random displacement, uniform in [-1, 1) in x and in
     y; a Gaussian blur of width `sigma` makes neighbours move together (a smooth wobble, not
@@ -177,7 +177,7 @@ def elastic(
     images: torch.Tensor, alpha: float, sigma: float = 4.0,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Elastic distortion of every image, each with its own random field (lesson 12).
+    """Elastic distortion of every image, each with its own random field (lesson 13).
 
     images (B, 784) | (B, 28, 28) | (B, 1, 28, 28), float, on any device; alpha in pixels
     (0 leaves the images unchanged), sigma the field's smoothness in pixels. The random numbers
@@ -196,7 +196,7 @@ def elastic(
 def augment(
     images: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """A random rotation, shift and zoom for every image (elastic and noise, if set) (lesson 12).
+    """A random rotation, shift and zoom for every image (elastic and noise, if set) (lesson 13).
 
     The random numbers come from `generator` (which must live on the images' device), or from
     torch's global generator when None. Returns images of the input's shape.
@@ -227,7 +227,7 @@ def augment(
 
 
 class Augmented(nn.Module):
-    """A model that sees augmented inputs while training and plain ones in eval mode (lesson 12).
+    """A model that sees augmented inputs while training and plain ones in eval mode (lesson 13).
 
     Use it with `mnist_lab.train.fit` as is: fit puts the model in training mode for its steps
     and `metrics.evaluate` puts it in eval mode for validation. The random numbers come from
@@ -259,7 +259,7 @@ class Augmented(nn.Module):
 def shift_pixels(images: torch.Tensor, dx: torch.Tensor, dy: torch.Tensor) -> torch.Tensor:
     """Move image k of (B, H, W) right by dx[k] and down by dy[k] whole pixels (negative: left,
     up), filling the uncovered pixels with 0 and losing what leaves; no wrap-around, unlike
-    torch.roll (lesson 12's exercise). |dx|, |dy| must be smaller than the image."""
+    torch.roll (lesson 13's exercise). |dx|, |dy| must be smaller than the image."""
     height, width = images.shape[-2:]
     if (dx.abs() >= width).any() or (dy.abs() >= height).any():
         raise ValueError(f"shifts must be smaller than the image ({height} × {width}); got "

@@ -1,4 +1,4 @@
-"""A 784-200-10 network written out by hand: forward, backward, SGD (lesson 19, by hand).
+"""A 784-200-10 network written out by hand: forward, backward, SGD (lesson 07, by hand).
 
 No autograd and no nn.Module: the parameters are four plain tensors, the forward pass keeps what
 the backward pass needs, and the backward pass applies the chain rule layer by layer:

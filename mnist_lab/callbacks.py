@@ -1,8 +1,8 @@
-"""Callbacks for `fit`: code that watches or steers training without changing the loop (lesson 07).
+"""Callbacks for `fit`: code that watches or steers training without changing the loop (lesson 08).
 
 A callback overrides the hooks it needs; `fit` calls them with its `TrainState`. Watching:
 `UpdateRatio` and `GradNorms` record one number per weight matrix every few steps. Steering:
-`SwitchOptimizer` swaps the optimiser at the end of an epoch (lesson 14), and any callback (or a
+`SwitchOptimizer` swaps the optimiser at the end of an epoch (lesson 15), and any callback (or a
 UI's Stop button) ends training by setting `state.stop = True`, which `fit` reads after every
 step.
 """
@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # only for annotations: train.py imports this module
 
 
 class Callback:
-    """Base class for callbacks: override the hooks you need (lesson 07)."""
+    """Base class for callbacks: override the hooks you need (lesson 08)."""
 
     def on_train_begin(self, state: TrainState) -> None:
         """Called once, before the first step."""
@@ -34,7 +34,7 @@ class Callback:
 
 
 class SwitchOptimizer(Callback):
-    """Continue with a fresh optimiser built from `to` after epoch `at_epoch` (lesson 14).
+    """Continue with a fresh optimiser built from `to` after epoch `at_epoch` (lesson 15).
 
     The classic use is Adam → SGD with momentum: Adam's fast start, then SGD's finish. Nothing
     of the old optimiser's state (Adam's running averages) is carried over. Records the epoch in
@@ -123,7 +123,7 @@ class UpdateRatio(_PerLayerRecorder):
 class GradNorms(_PerLayerRecorder):
     """The gradient norm of each weight matrix every `every` steps; extras["grad_norm"].
 
-    Norms that shrink towards the input layer show vanishing gradients (lesson 13). With
+    Norms that shrink towards the input layer show vanishing gradients (lesson 14). With
     OptimConfig.clip_grad_norm these are the norms after clipping.
     """
 

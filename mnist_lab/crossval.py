@@ -1,4 +1,4 @@
-"""k-fold cross-validation for small data sets (lesson 08).
+"""k-fold cross-validation for small data sets (lesson 09).
 
 With little data a single validation split is noisy: which images land in it changes the
 score. k-fold splits the data into k folds, trains k models, each validated on one fold and
@@ -19,7 +19,7 @@ from mnist_lab.train import TrainConfig, fit
 def kfold_indices(
     n: int, k: int, seed: int = 0, device: str | torch.device | None = None
 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """k seeded (train_idx, val_idx) pairs; every index is in exactly one val fold (lesson 08).
+    """k seeded (train_idx, val_idx) pairs; every index is in exactly one val fold (lesson 09).
 
     Fold sizes differ by at most one. Indices are sorted within each part.
     """
@@ -43,7 +43,7 @@ def cross_validate(
     config: TrainConfig | None = None,
     seed: int = 0,
 ) -> list[float]:
-    """Validation accuracy of each of k models, one per fold (lesson 08).
+    """Validation accuracy of each of k models, one per fold (lesson 09).
 
     make_model() must return a fresh, untrained model each call. Training uses `config`
     (default TrainConfig()) on the other k − 1 folds.

@@ -111,7 +111,7 @@ def standardize(
 
     With no statistics given they are computed from `x`, which should be the training set.
     One mean and one std over all pixels (MNIST: about 0.1307 and 0.3081), not one per pixel:
-    the border pixels are black in every image, so a per-pixel std would be 0 there (lesson 08).
+    the border pixels are black in every image, so a per-pixel std would be 0 there (lesson 09).
     """
     if (mean is None) != (std is None):
         raise ValueError("Give both mean and std (from the training set), or neither.")
@@ -151,7 +151,7 @@ def load_splits(
     device: Device = None,
     dataset: str = "mnist",
 ) -> Splits:
-    """Scaled train / validation / test sets on `device` (lesson 08).
+    """Scaled train / validation / test sets on `device` (lesson 09).
 
     `val_size` images (a count, or a fraction of the 60,000) are held out of the training set,
     chosen with `seed` and, with `stratify`, in the same class proportions. With `standardize`
@@ -183,7 +183,7 @@ def train_val_split(
     *,
     device: Device = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Seeded (train_idx, val_idx) in file order; `stratify` keeps class proportions (lesson 08).
+    """Seeded (train_idx, val_idx) in file order; `stratify` keeps class proportions (lesson 09).
 
     `val_size` is a count, or a fraction in (0, 1). Stratifying needs the labels, not just N.
     The indices land on `device`, by default the labels' device (cpu for a count).
@@ -209,7 +209,7 @@ def train_val_split(
 
 
 def stratified_subset(labels: torch.Tensor, n: int, seed: int = 0) -> torch.Tensor:
-    """Indices (file order) of `n` samples, as equal per class as the data allows (lesson 08).
+    """Indices (file order) of `n` samples, as equal per class as the data allows (lesson 09).
 
     For quick experiments, e.g. "overfit 100 images" takes 10 of each digit. When `n` is not a
     multiple of the number of classes, the lowest classes get one more.
@@ -275,7 +275,7 @@ def minibatches(
     """Index tensors covering 0..n-1 once, `batch_size` at a time; the last batch may be short.
 
     shuffle=True takes a fresh `torch.randperm` (seeded by `generator`) per call, i.e. per
-    epoch; shuffle=False gives file order. The indices live on `device` (lesson 07).
+    epoch; shuffle=False gives file order. The indices live on `device` (lesson 08).
     """
     _check_batching(n, batch_size)
     device = torch.device(device or "cpu")
@@ -296,7 +296,7 @@ def iterate_minibatches(
     shuffle: bool = True,
     generator: torch.Generator | None = None,
 ) -> Iterator[Pair]:
-    """(xb, yb) mini-batches of one epoch, gathered on the data's own device (lesson 07)."""
+    """(xb, yb) mini-batches of one epoch, gathered on the data's own device (lesson 08)."""
     if len(x) != len(y) or x.device != y.device:
         raise ValueError(
             f"x and y must have the same length and device: got {len(x)} on {x.device} "

@@ -1,4 +1,4 @@
-"""Ensembles: average or vote over several models, snapshots, weight averaging (lesson 15).
+"""Ensembles: average or vote over several models, snapshots, weight averaging (lesson 16).
 
 - `mean_std`: results over several seeds, reported as mean ± std.
 - `mean_probs` / `average_probs`: the ensemble's probabilities are the mean of its members'.
@@ -42,13 +42,13 @@ from mnist_lab.train_checks import check_xy, num_outputs, split_data
 
 
 def mean_probs(probs: Sequence[torch.Tensor]) -> torch.Tensor:
-    """The mean (N, C) of K members' probabilities, each (N, C) (lesson 15)."""
+    """The mean (N, C) of K members' probabilities, each (N, C) (lesson 16)."""
     probs = _same_shapes(probs, "probability tensors")
     return torch.stack(list(probs)).mean(dim=0)  # (K, N, C) → (N, C)
 
 
 def majority_vote(preds: Sequence[torch.Tensor], num_classes: int | None = None) -> torch.Tensor:
-    """The class (N,) most members predict; preds: K tensors (N,) or one (K, N) (lesson 15).
+    """The class (N,) most members predict; preds: K tensors (N,) or one (K, N) (lesson 16).
 
     Ties go to the smallest class index among the tied classes. num_classes defaults to the
     largest predicted class + 1.
@@ -68,7 +68,7 @@ def majority_vote(preds: Sequence[torch.Tensor], num_classes: int | None = None)
 def average_probs(
     models: Sequence[nn.Module], x: torch.Tensor, batch_size: int = EVAL_BATCH_SIZE
 ) -> torch.Tensor:
-    """The ensemble's probabilities (N, C): the mean of each model's predict_proba (lesson 15)."""
+    """The ensemble's probabilities (N, C): the mean of each model's predict_proba (lesson 16)."""
     _check_models(models)
     return mean_probs([predict_proba(m, x, batch_size) for m in models])
 
@@ -76,14 +76,14 @@ def average_probs(
 def vote(
     models: Sequence[nn.Module], x: torch.Tensor, batch_size: int = EVAL_BATCH_SIZE
 ) -> torch.Tensor:
-    """The ensemble's majority-vote class (N,); ties go to the smallest class (lesson 15)."""
+    """The ensemble's majority-vote class (N,); ties go to the smallest class (lesson 16)."""
     _check_models(models)
     outputs = _same_shapes([model_outputs(m, x, batch_size) for m in models], "model outputs")
     return majority_vote([out.argmax(dim=1) for out in outputs], num_classes=outputs[0].shape[1])
 
 
 def mean_std(values: Sequence[float]) -> tuple[float, float]:
-    """The mean and the sample standard deviation (n − 1) of results over seeds (lesson 15).
+    """The mean and the sample standard deviation (n − 1) of results over seeds (lesson 16).
 
     One value gives a std of 0.0: a single run says nothing about the spread.
     """
@@ -119,7 +119,7 @@ def _check_models(models: Sequence[nn.Module]) -> None:
 
 
 class Snapshots(Callback):
-    """Keep a copy of the model every `every` optimiser steps in `.models` (lesson 15).
+    """Keep a copy of the model every `every` optimiser steps in `.models` (lesson 16).
 
     With ScheduleConfig("cyclic", cycle_steps=c), every=c takes one snapshot at the end of each
     cycle, where the learning rate is lowest: a snapshot ensemble from one run.
@@ -142,7 +142,7 @@ class Snapshots(Callback):
 
 
 class EMA(Callback):
-    """An exponential moving average of the weights, updated after every step (lesson 15).
+    """An exponential moving average of the weights, updated after every step (lesson 16).
 
     avg ← decay·avg + (1 − decay)·weights, with torch.optim.swa_utils.AveragedModel; the first
     update copies the weights. `.model` is the averaged nn.Module, ready to evaluate. Only
@@ -175,7 +175,7 @@ class EMA(Callback):
 
 
 def stack_parameters(models: Sequence[nn.Module]) -> dict[str, torch.Tensor]:
-    """The members' parameters stacked: name → leaf tensor (K, *shape) (lesson 15).
+    """The members' parameters stacked: name → leaf tensor (K, *shape) (lesson 16).
 
     The models must share one architecture and hold no buffers (BatchNorm's running statistics
     would be updated in place inside vmap).
@@ -211,7 +211,7 @@ def stack_parameters(models: Sequence[nn.Module]) -> dict[str, torch.Tensor]:
 
 
 def unstack_parameters(params: dict[str, torch.Tensor], models: Sequence[nn.Module]) -> None:
-    """Copy member k's slice params[name][k] into models[k], in place (lesson 15)."""
+    """Copy member k's slice params[name][k] into models[k], in place (lesson 16)."""
     with torch.no_grad():
         for k, model in enumerate(models):
             for name, p in model.named_parameters():
@@ -221,7 +221,7 @@ def unstack_parameters(params: dict[str, torch.Tensor], models: Sequence[nn.Modu
 def stacked_forward(
     params: dict[str, torch.Tensor], template: nn.Module, x: torch.Tensor
 ) -> torch.Tensor:
-    """All K members' outputs (K, B, C) for one shared input batch x (B, ...) (lesson 15)."""
+    """All K members' outputs (K, B, C) for one shared input batch x (B, ...) (lesson 16)."""
 
     def one_member(member_params: dict[str, torch.Tensor], xb: torch.Tensor) -> torch.Tensor:
         return functional_call(template, member_params, (xb,))
@@ -233,7 +233,7 @@ def stacked_forward(
 def train_stacked(
     models: Sequence[nn.Module], data: Any, config: TrainConfig | None = None
 ) -> list[nn.Module]:
-    """Train K models of one architecture together, as one batched computation (lesson 15).
+    """Train K models of one architecture together, as one batched computation (lesson 16).
 
     Every member sees the same mini-batches in the same order as `fit(model, data, config)`
     would give it, so the result equals K separate `fit` runs up to float rounding (members
@@ -306,5 +306,5 @@ def _check_stacked_config(config: TrainConfig) -> None:
 
 def ema_update(avg: torch.Tensor, new: torch.Tensor, decay: float) -> torch.Tensor:
     """One step of an exponential moving average, decay · avg + (1 − decay) · new, as a new
-    tensor: what torch.optim.swa_utils.get_ema_multi_avg_fn does to every parameter (lesson 15)."""
+    tensor: what torch.optim.swa_utils.get_ema_multi_avg_fn does to every parameter (lesson 16)."""
     return torch.lerp(avg, new, 1 - decay)

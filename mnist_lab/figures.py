@@ -7,8 +7,8 @@ function builds a new `Figure` with the object API and never touches pyplot.
 - `explorer_figure` (lesson 01): a digit beside its ten outputs.
 - `drawing_figure` (lessons 01, 06): a drawing, its MNIST-style preprocessing, the outputs.
 - `experiment_figure` (lesson 06): loss curves and validation accuracy of several runs.
-- `schedule_figure` (lesson 09): a learning-rate schedule over a run.
-- `augmentation_figure` (lesson 12): originals and augmented copies.
+- `schedule_figure` (lesson 10): a learning-rate schedule over a run.
+- `augmentation_figure` (lesson 13): originals and augmented copies.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def experiment_figure(runs: Sequence[Any], total_steps: int | None = None,
 
 def schedule_figure(curve: np.ndarray, epochs: int, steps_per_epoch: int, name: str,
                     base_lr: float) -> Figure:
-    """A schedule's learning rate per step, epoch boundaries in grey (lesson 09)."""
+    """A schedule's learning rate per step, epoch boundaries in grey (lesson 10)."""
     fig = Figure(figsize=(8, 3), layout="constrained")
     ax = fig.subplots()
     ax.plot(np.arange(len(curve)), curve, color="C0")
@@ -146,7 +146,7 @@ def schedule_figure(curve: np.ndarray, epochs: int, steps_per_epoch: int, name: 
 
 
 def augmentation_figure(rows: Sequence[Any]) -> Figure:
-    """A grid: originals on top, one row per augmented copy; rows of (n, 28, 28) (lesson 12)."""
+    """A grid: originals on top, one row per augmented copy; rows of (n, 28, 28) (lesson 13)."""
     n = len(rows[0])
     fig = Figure(figsize=(1.1 * n, 1.15 * len(rows)), layout="constrained")
     axes = fig.subplots(len(rows), n, squeeze=False)

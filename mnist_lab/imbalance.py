@@ -1,4 +1,4 @@
-"""Class imbalance: make a data set lopsided, then rebalance it (lesson 17).
+"""Class imbalance: make a data set lopsided, then rebalance it (lesson 18).
 
 Every function works on index tensors, never on a Python loop over samples: it returns the
 indices to take (`x[idx], y[idx]`), drawn with a seeded generator, on the labels' device.
@@ -50,7 +50,7 @@ def make_imbalanced(
     fraction: float | None = None,
     seed: int = 0,
 ) -> torch.Tensor:
-    """Indices (file order) keeping only a fraction of the rare classes' samples (lesson 17).
+    """Indices (file order) keeping only a fraction of the rare classes' samples (lesson 18).
 
     rare: {class: fraction kept}, e.g. {3: 0.02, 8: 0.02}; or a list of classes with one
     `fraction` for all of them. Each rare class keeps round(fraction · count) samples, at least 1,
@@ -77,7 +77,7 @@ def make_imbalanced(
 
 
 def oversample(labels: torch.Tensor, target: int | None = None, seed: int = 0) -> torch.Tensor:
-    """Indices that repeat samples of the small classes until each has `target` (lesson 17).
+    """Indices that repeat samples of the small classes until each has `target` (lesson 18).
 
     target defaults to the largest class's count. The result is every index 0..N-1 once, in file
     order, followed by the added copies (so `idx[len(labels):]` are exactly the duplicates, e.g.
@@ -101,7 +101,7 @@ def oversample(labels: torch.Tensor, target: int | None = None, seed: int = 0) -
 
 
 def undersample(labels: torch.Tensor, target: int | None = None, seed: int = 0) -> torch.Tensor:
-    """Indices (file order) keeping at most `target` random samples of each class (lesson 17).
+    """Indices (file order) keeping at most `target` random samples of each class (lesson 18).
 
     target defaults to the smallest count among the classes present, which balances the set
     exactly, at the price of throwing most of the data away.
@@ -117,13 +117,13 @@ def undersample(labels: torch.Tensor, target: int | None = None, seed: int = 0) 
 
 
 def class_counts(labels: torch.Tensor, num_classes: int = 10) -> torch.Tensor:
-    """How many samples of each class, (num_classes,) int64 (lesson 17)."""
+    """How many samples of each class, (num_classes,) int64 (lesson 18)."""
     _check_labels(labels)
     return torch.bincount(labels, minlength=num_classes)
 
 
 def inverse_frequency_weights(counts: torch.Tensor | Sequence[int]) -> torch.Tensor:
-    """Class weights N / (C · n_c): a rare class weighs more, a balanced set gets ones (lesson 17).
+    """Class weights N / (C · n_c): a rare class weighs more, a balanced set gets ones (lesson 18).
 
     counts: (C,) samples per class. Summed over the training set, every class then carries the
     same total weight N / C. A class with no samples gets weight 0 (it has nothing to weigh,
@@ -141,7 +141,7 @@ def inverse_frequency_weights(counts: torch.Tensor | Sequence[int]) -> torch.Ten
 
 
 def balanced_accuracy(cm: torch.Tensor) -> float:
-    """The mean of the per-class recalls, from a confusion matrix (lesson 17).
+    """The mean of the per-class recalls, from a confusion matrix (lesson 18).
 
     Every class counts equally, however rare: a model that never predicts a rare digit loses
     1/C of the score for it, where plain accuracy loses only that digit's share of the samples.

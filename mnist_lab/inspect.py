@@ -1,4 +1,4 @@
-"""Look inside a network: activations and gradients per layer (lessons 03, 05, 13).
+"""Look inside a network: activations and gradients per layer (lessons 03, 05, 14).
 
 Vanishing gradients, saturated sigmoids and signals drifting out of range are all visible once
 you measure each layer. These helpers run one forward (and backward) pass and report per layer.

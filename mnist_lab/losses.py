@@ -1,4 +1,4 @@
-"""Loss functions written out by hand, and `make_loss` for the training loop (lessons 01, 02, 17).
+"""Loss functions written out by hand, and `make_loss` for the training loop (lessons 01, 02, 18).
 
 The reference functions (`mse_loss`, `bce_loss`, `bce_grad`, `cross_entropy`, `cross_entropy_grad`)
 are what students re-implement; the tests check them against torch, values and gradients.
@@ -6,7 +6,7 @@ are what students re-implement; the tests check them against torch, values and g
 one-hot encodes them where the loss needs targets, so the training loop never handles one-hot
 vectors itself.
 
-Class weights (lesson 17, class imbalance): a weight per class, and each sample counts with the
+Class weights (lesson 18, class imbalance): a weight per class, and each sample counts with the
 weight of its true class. The loss is the weighted mean Σ wᵢ·lossᵢ / Σ wᵢ, as in
 `F.cross_entropy(weight=...)`, so weights of all ones give the plain mean and doubling one class's
 weight is the same as seeing each of its samples twice.

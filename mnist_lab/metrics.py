@@ -1,4 +1,4 @@
-"""Predictions, accuracy, the confusion matrix and per-class precision/recall (lessons 01, 17).
+"""Predictions, accuracy, the confusion matrix and per-class precision/recall (lessons 01, 18).
 
 Every function runs the model in eval mode under torch.no_grad(), in batches of `batch_size`
 rows, on the model's device, and puts the model back in the mode it was in.
@@ -107,7 +107,7 @@ def evaluate(
 def confusion_matrix(
     preds: torch.Tensor, labels: torch.Tensor, num_classes: int = 10
 ) -> torch.Tensor:
-    """Counts (C, C) int64: row = true class, column = predicted class (lesson 17).
+    """Counts (C, C) int64: row = true class, column = predicted class (lesson 18).
 
     One bincount over label·C + pred, no loop over samples.
     """
@@ -122,7 +122,7 @@ def confusion_matrix(
 
 
 def precision_recall(cm: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-class (precision, recall), each (C,) float, from a confusion matrix (lesson 17).
+    """Per-class (precision, recall), each (C,) float, from a confusion matrix (lesson 18).
 
     precision = right / predicted as the class (column sum); recall = right / truly the class
     (row sum). A class never predicted (or never present) gets 0.

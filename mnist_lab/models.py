@@ -1,4 +1,4 @@
-"""The network: a configurable multi-layer perceptron (lessons 01, 03, 05, 13).
+"""The network: a configurable multi-layer perceptron (lessons 01, 03, 05, 14).
 
 Models compute outputs and nothing else: training lives in `mnist_lab.train`.
 """
@@ -112,7 +112,7 @@ class MLP(nn.Module):
 
 
 def init_weights(model: nn.Module, scheme: str = "default", scale: float = 1.0) -> None:
-    """Re-initialise every Linear layer of `model` in place (lesson 13).
+    """Re-initialise every Linear layer of `model` in place (lesson 14).
 
     default: PyTorch's uniform(±1/sqrt(fan_in)); normal: N(0, scale²) (scale=0.02 is the
     classic "0.02·randn"); scaled: N(0, 1)·scale/sqrt(fan_in); xavier: Glorot normal;
@@ -146,7 +146,7 @@ def count_parameters(model: nn.Module) -> int:
 def dropout_with_mask(x: torch.Tensor, mask: torch.Tensor, p: float, training: bool = True
                       ) -> torch.Tensor:
     """Inverted dropout with a given keep-mask (True = kept): x · mask / (1 − p) in training,
-    x itself in evaluation (lesson 12). nn.Dropout draws the mask as torch.rand(x.shape) >= p."""
+    x itself in evaluation (lesson 13). nn.Dropout draws the mask as torch.rand(x.shape) >= p."""
     if not 0.0 <= p < 1.0:
         raise ValueError(f"p must be in [0, 1), got {p}")
     return x * mask / (1 - p) if training else x

@@ -3,7 +3,7 @@
 Every training loop of the package (`fit`, `train_stacked`, the per-sample engines of
 `mnist_lab.fastpath` and the book's reference loop) reports divergence with the one error here,
 `TrainingDiverged`, and looks for it with `check_finite`: one host sync per check, so the loops
-call it every few steps, not after every step (lessons 01, 07 and 13).
+call it every few steps, not after every step (lessons 01, 08 and 14).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import torch
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or inf; the message says where and what to try (lessons 01, 07, 13).
+    """The loss became NaN or inf; the message says where and what to try (lessons 01, 08, 14).
 
     `step` is the step (from 1) where it was found, when the loop knows it.
     """

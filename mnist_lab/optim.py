@@ -1,4 +1,4 @@
-"""Optimisers: a config, a builder, and update rules written out by hand (lessons 04 and 14).
+"""Optimisers: a config, a builder, and update rules written out by hand (lessons 04 and 15).
 
 `OptimConfig` + `make_optimizer` build the torch optimiser that `fit` uses. The step functions
 (`sgd_step`, `adam_step`, `rmsprop_step`, `adagrad_step`, `adadelta_step`) are pure reference
@@ -70,7 +70,7 @@ class OptimConfig:
         return self.lr if self.lr is not None else DEFAULT_LR[self.name]
 
     def sgd_phase(self) -> OptimConfig:
-        """The config for the SGD phase after an Adam → SGD switch (lesson 14)."""
+        """The config for the SGD phase after an Adam → SGD switch (lesson 15)."""
         return replace(
             self,
             name="sgd",
@@ -107,7 +107,7 @@ def make_optimizer(
 
 
 def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
-    """Use learning rate `lr` from the next step on, in every parameter group (lesson 09).
+    """Use learning rate `lr` from the next step on, in every parameter group (lesson 10).
 
     Schedules, range tests and fit's loop all change the rate this way, between steps.
     """
@@ -231,7 +231,7 @@ def steps_in_a_row(step: Callable[..., tuple], states: int = 1, count_steps: boo
     like `param`), calls `step(param, grad, *state, **settings)` for each `grad` in `grads`
     (a tensor (k, ...) or a list), passing the step number t = 1, 2, ... after the state when
     `count_steps` is set (Adam's bias correction), and returns `(param, *state)` after the last
-    step. The exercises of lessons 04 and 14 compare a student's step with ours this way, so a
+    step. The exercises of lessons 04 and 15 compare a student's step with ours this way, so a
     state returned in the wrong form shows up even when one step looks right.
     """
 
@@ -246,7 +246,7 @@ def steps_in_a_row(step: Callable[..., tuple], states: int = 1, count_steps: boo
 
 
 def l2_penalty(params: Iterable[torch.Tensor], weight_decay: float) -> torch.Tensor:
-    """(weight_decay / 2) · Σ p² over every entry of every tensor (lesson 12).
+    """(weight_decay / 2) · Σ p² over every entry of every tensor (lesson 13).
 
     Its gradient is weight_decay · p, exactly what the optimisers' `weight_decay` adds.
     """

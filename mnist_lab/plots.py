@@ -75,7 +75,7 @@ def _curve(ax: Axes, train: Sequence[float], val: Sequence[float], name: str) ->
 
 
 def plot_curves(history: Any) -> Figure:
-    """Learning curves: train and validation loss (left) and accuracy (right) (lesson 08)."""
+    """Learning curves: train and validation loss (left) and accuracy (right) (lesson 09)."""
     fig, axes = _figure((10, 4), 1, 2)
     _curve(axes[0, 0], history.train_loss, history.val_loss, "loss")
     _curve(axes[0, 1], history.train_acc, history.val_acc, "accuracy")
@@ -83,7 +83,7 @@ def plot_curves(history: Any) -> Figure:
 
 
 def plot_confusion(cm: Any, class_names: Sequence[str] | None = None) -> Figure:
-    """The confusion matrix as a heat map of counts; rows true, columns predicted (lesson 17)."""
+    """The confusion matrix as a heat map of counts; rows true, columns predicted (lesson 18)."""
     counts = _numpy(cm)
     n = len(counts)
     names = list(class_names) if class_names is not None else [str(i) for i in range(n)]
@@ -107,7 +107,7 @@ def plot_image_grid(
 ) -> Figure:
     """The first n digits with their labels; with preds, "pred (true)" in red for mistakes.
 
-    images: (N, 784) or (N, 28, 28), any scale (lesson 00; mistakes in lesson 08).
+    images: (N, 784) or (N, 28, 28), any scale (lesson 00; mistakes in lesson 09).
     """
     if len(images) == 0:
         raise ValueError("no images to show")
@@ -157,7 +157,7 @@ def plot_comparison(
     metric: str = "val_acc",
     ylabel: str = "accuracy",
 ) -> Figure:
-    """Bars of one number per run, e.g. our accuracy against the book's (lessons 05, 09).
+    """Bars of one number per run, e.g. our accuracy against the book's (lessons 05, 10).
 
     results: name → number, or name → History (its last `metric` value is used).
     reference: name → number, drawn as a second bar beside each run, or one number drawn as a
@@ -191,7 +191,7 @@ def plot_comparison(
 def grouped_bars(ax: Axes, series: Mapping[str, Any], labels: Sequence[Any],
                  value_fmt: str | None = None) -> None:
     """Side-by-side bars on `ax`: one group per label, one coloured bar per series, with a legend
-    entry each (lessons 00, 12, 17). series: name → one value per label; value_fmt such as
+    entry each (lessons 00, 13, 18). series: name → one value per label; value_fmt such as
     "%.3f" writes each bar's value above it."""
     positions = np.arange(len(labels))
     width = 0.8 / len(series)  # the group fills 80% of the space between labels

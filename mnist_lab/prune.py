@@ -1,4 +1,4 @@
-"""Looking inside a model, and making it smaller by removing whole hidden neurons (lesson 18).
+"""Looking inside a model, and making it smaller by removing whole hidden neurons (lesson 19).
 
 Structured pruning takes neurons out for real. Hidden neuron j of layer k is row j of that
 layer's Linear (its incoming weights and bias) and column j of the next Linear (its outgoing
@@ -36,7 +36,7 @@ def _shape(module: nn.Module) -> str:
 
 
 def layer_table(model: nn.Module) -> list[tuple[str, str, str, int]]:
-    """(name, type, shape, parameters) for each leaf module except Identity (lesson 18)."""
+    """(name, type, shape, parameters) for each leaf module except Identity (lesson 19)."""
     rows = []
     for name, module in model.named_modules():
         if list(module.children()) or isinstance(module, nn.Identity):
@@ -47,7 +47,7 @@ def layer_table(model: nn.Module) -> list[tuple[str, str, str, int]]:
 
 
 def summary(model: nn.Module) -> str:
-    """A small table of the model's layers: name, type, shape and parameter count (lesson 18).
+    """A small table of the model's layers: name, type, shape and parameter count (lesson 19).
 
     Ends with the total number of parameters and the size of the state_dict in bytes.
     """
@@ -67,7 +67,7 @@ def summary(model: nn.Module) -> str:
 
 
 def state_dict_bytes(model: nn.Module) -> int:
-    """Bytes of all tensors in the model's state_dict (weights, biases, buffers) (lesson 18)."""
+    """Bytes of all tensors in the model's state_dict (weights, biases, buffers) (lesson 19)."""
     return sum(t.numel() * t.element_size() for t in model.state_dict().values())
 
 
@@ -75,7 +75,7 @@ def state_dict_bytes(model: nn.Module) -> int:
 
 
 def neuron_norms(weight: torch.Tensor, norm: str = "l1") -> torch.Tensor:
-    """The norm of each row of a (H, n_in) weight matrix: one number per neuron (lesson 18).
+    """The norm of each row of a (H, n_in) weight matrix: one number per neuron (lesson 19).
 
     Row j holds neuron j's incoming weights. "l1" sums their absolute values, "l2" is the square
     root of the sum of squares. A neuron with small incoming weights responds weakly to every
@@ -109,13 +109,13 @@ def _check_layer(model: nn.Module, layer: int) -> int:
 
 
 def neuron_scores(model: nn.Module, layer: int = 0, norm: str = "l1") -> torch.Tensor:
-    """(H,) the norm of each neuron's incoming weights in hidden layer `layer` (lesson 18)."""
+    """(H,) the norm of each neuron's incoming weights in hidden layer `layer` (lesson 19)."""
     block = _hidden_blocks(model)[_check_layer(model, layer)]
     return neuron_norms(block.linear.weight.detach(), norm)
 
 
 def keep_indices(scores: torch.Tensor, m: int) -> torch.Tensor:
-    """Indices (ascending) of the neurons to keep after removing the m lowest-scored (lesson 18).
+    """Indices (ascending) of the neurons to keep after removing the m lowest-scored (lesson 19).
 
     Ties are broken by position: among equal scores the neuron with the lower index goes first.
     m = 0 keeps every neuron; at least one neuron must stay.
@@ -186,7 +186,7 @@ def _sliced_batch_norm(norm: nn.BatchNorm1d, idx: torch.Tensor) -> nn.BatchNorm1
 
 def prune_neurons(model: nn.Module, layer: int, keep_idx: torch.Tensor | Sequence[int]
                   ) -> nn.Module:
-    """A new, smaller model keeping only neurons `keep_idx` of hidden layer `layer` (lesson 18).
+    """A new, smaller model keeping only neurons `keep_idx` of hidden layer `layer` (lesson 19).
 
     Removes the other neurons' rows from that layer's Linear (and batch norm, if any) and their
     columns from the next Linear. The original model is left unchanged. LayerNorm and residual
@@ -222,5 +222,5 @@ def prune_neurons(model: nn.Module, layer: int, keep_idx: torch.Tensor | Sequenc
 
 
 def prune_lowest(model: nn.Module, layer: int, m: int, norm: str = "l1") -> nn.Module:
-    """Remove the m hidden neurons of `layer` with the smallest incoming-weight norm (lesson 18)."""
+    """Remove the m hidden neurons of `layer` with the smallest incoming-weight norm (lesson 19)."""
     return prune_neurons(model, layer, keep_indices(neuron_scores(model, layer, norm), m))

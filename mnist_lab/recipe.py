@@ -1,4 +1,4 @@
-"""Sanity checks before a long run: the training recipe of lesson 07.
+"""Sanity checks before a long run: the training recipe of lesson 08.
 
 - `expected_initial_loss` / `initial_loss`: an untrained network should score a known loss
   (log C for softmax over C classes); a very different value means a bug or a bad init.
@@ -27,7 +27,7 @@ from mnist_lab.train_checks import num_outputs
 
 
 def expected_initial_loss(loss: str, num_classes: int = 10) -> float:
-    """The loss an untrained network should score, before any step (lesson 07).
+    """The loss an untrained network should score, before any step (lesson 08).
 
     cross_entropy: softmax of near-equal logits gives 1/C to every class, so −log(1/C) = log C.
     mse / bce: sigmoid outputs start near 0.5, so each output costs (0.5 − t)² = 0.25 under MSE
@@ -42,7 +42,7 @@ def expected_initial_loss(loss: str, num_classes: int = 10) -> float:
 
 @torch.no_grad()
 def initial_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: str) -> float:
-    """The mean `loss` of `model` on (x, y) as it is now, in eval mode (lesson 07)."""
+    """The mean `loss` of `model` on (x, y) as it is now, in eval mode (lesson 08)."""
     was_training = model.training
     model.eval()
     try:
@@ -58,7 +58,7 @@ def initial_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: str) 
 def numerical_gradient(
     f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, eps: float = 1e-6
 ) -> torch.Tensor:
-    """∂f/∂x by central differences (f(x + eps·eᵢ) − f(x − eps·eᵢ)) / 2·eps (lesson 07).
+    """∂f/∂x by central differences (f(x + eps·eᵢ) − f(x − eps·eᵢ)) / 2·eps (lesson 08).
 
     f maps a tensor shaped like x to a scalar. One pair of calls per entry of x, so keep x small.
     Use float64: in float32 the round-off of f swamps the difference for any eps.
@@ -83,7 +83,7 @@ def numerical_gradient(
 
 
 def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
-    """max |a − b| / max(|a| + |b|, 1e-12), entry by entry: 0 for equal tensors (lesson 07)."""
+    """max |a − b| / max(|a| + |b|, 1e-12), entry by entry: 0 for equal tensors (lesson 08)."""
     a, b = a.detach().double(), b.detach().double()
     return ((a - b).abs() / (a.abs() + b.abs()).clamp(min=1e-12)).max().item()
 
@@ -91,7 +91,7 @@ def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
 def gradient_check(
     f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, eps: float = 1e-6
 ) -> float:
-    """The relative error between autograd's gradient of f at x and finite differences (lesson 07).
+    """The relative error between autograd's gradient of f at x and finite differences (lesson 08).
 
     In float64, about 1e-7 or less means the backward pass is right; 1e-2 or more means a bug.
     """
@@ -129,7 +129,7 @@ class RangeTestConfig:
 
 @dataclass
 class RangeTestResult:
-    """The learning rate and the mini-batch loss of every step taken (lesson 07)."""
+    """The learning rate and the mini-batch loss of every step taken (lesson 08)."""
 
     lrs: list[float]
     losses: list[float]
@@ -144,7 +144,7 @@ def lr_at_step(cfg: RangeTestConfig, step: int) -> float:
 def lr_range_test(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: RangeTestConfig | None = None
 ) -> RangeTestResult:
-    """Train `model` in place with an exponentially rising LR, recording the loss (lesson 07).
+    """Train `model` in place with an exponentially rising LR, recording the loss (lesson 08).
 
     x: float (N, D) on the model's device, y: int64 (N,). Stops early once the loss passes
     cfg.stop_factor × its best value or stops being finite. Use a fresh model afterwards: this
@@ -196,7 +196,7 @@ def smooth_losses(losses: list[float], beta: float = 0.9) -> np.ndarray:
 def suggest_lr(result: RangeTestResult, beta: float = 0.9) -> float:
     """The LR where the smoothed loss falls fastest per step of log(LR), before its minimum.
 
-    The minimum itself is too late: there the LR is already close to blowing up (lesson 07).
+    The minimum itself is too late: there the LR is already close to blowing up (lesson 08).
     """
     finite = [i for i, v in enumerate(result.losses) if math.isfinite(v)]
     if len(finite) < 10:

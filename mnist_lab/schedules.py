@@ -1,4 +1,4 @@
-"""Learning-rate schedules as pure functions of the step, and reduce-on-plateau (lesson 09).
+"""Learning-rate schedules as pure functions of the step, and reduce-on-plateau (lesson 10).
 
 `lr_at(cfg, base_lr, step, total_steps)` gives the learning rate of any step, so a schedule can be
 plotted before training. `fit` calls it before every optimiser step. Steps count from 0.
@@ -12,7 +12,7 @@ plotted before training. `fit` calls it before every optimiser step. Steps count
 | onecycle  | up from base_lr to base_lr·max_lr_factor over the first `pct_start` of the run,   |
 |           | then down to base_lr·min_lr_factor (both halves cosine-shaped)                    |
 | cyclic    | cosine from base_lr to base_lr·min_lr_factor, restarting every `cycle_steps`      |
-|           | (SGDR; each cycle's end is a snapshot for a snapshot ensemble, lesson 15)         |
+|           | (SGDR; each cycle's end is a snapshot for a snapshot ensemble, lesson 16)         |
 
 Warm-up multiplies any of them by a linear ramp over the first `warmup_steps` steps.
 """
@@ -27,7 +27,7 @@ SCHEDULES = ("constant", "step", "cosine", "linear", "onecycle", "cyclic")
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    """How the learning rate changes over training; the default keeps it constant (lesson 09)."""
+    """How the learning rate changes over training; the default keeps it constant (lesson 10)."""
 
     name: str = "constant"
     warmup_steps: int = 0
@@ -89,7 +89,7 @@ def _factor(cfg: ScheduleConfig, step: int, total_steps: int) -> float:
 
 
 def lr_at(cfg: ScheduleConfig, base_lr: float, step: int, total_steps: int) -> float:
-    """The learning rate for optimiser step `step` (from 0) of `total_steps` (lesson 09)."""
+    """The learning rate for optimiser step `step` (from 0) of `total_steps` (lesson 10)."""
     if total_steps < 1 or step < 0:
         raise ValueError(f"need total_steps >= 1 and step >= 0, got {step=} {total_steps=}")
     lr = base_lr * _factor(cfg, step, total_steps)
@@ -99,7 +99,7 @@ def lr_at(cfg: ScheduleConfig, base_lr: float, step: int, total_steps: int) -> f
 
 
 class ReduceOnPlateau:
-    """Divide the LR by 1/factor (2–5) when a validation metric stops improving (lesson 09).
+    """Divide the LR by 1/factor (2–5) when a validation metric stops improving (lesson 10).
 
     Call `step(metric)` once per epoch; it returns `scale`, the multiplier for the learning rate.
     mode="max" for accuracy, "min" for loss. After `patience` epochs without an improvement of

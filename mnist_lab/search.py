@@ -1,4 +1,4 @@
-"""Hyperparameter search: short seeded runs, log-scale ranges, grid and random studies (lesson 10).
+"""Hyperparameter search: short seeded runs, log-scale ranges, grid and random studies (lesson 11).
 
     data = short_run_data(load_splits(val_size=10_000))     # 5,000 train / 2,000 val images
     objective = make_objective(data, SearchSpace())         # one trial = one short run
@@ -61,7 +61,7 @@ class SearchSpace:
 
 @dataclass(frozen=True)
 class ShortRun:
-    """A tiny training run that scores one trial: small subset, few epochs (lesson 10)."""
+    """A tiny training run that scores one trial: small subset, few epochs (lesson 11)."""
 
     train_size: int = 5_000
     val_size: int = 2_000
@@ -84,14 +84,14 @@ class ShortRun:
 
 def sample_log_uniform(low: float, high: float, n: int,
                        generator: torch.Generator | None = None) -> torch.Tensor:
-    """n samples, float64, spread evenly over the decades between low and high (lesson 10)."""
+    """n samples, float64, spread evenly over the decades between low and high (lesson 11)."""
     _check_range("sample", low, high)
     u = torch.rand(n, generator=generator, dtype=torch.float64)  # uniform in [0, 1)
     return torch.exp(math.log(low) + u * (math.log(high) - math.log(low)))
 
 
 def log_grid(low: float, high: float, n: int) -> torch.Tensor:
-    """n points from low to high (both included), equally spaced on a log scale (lesson 10)."""
+    """n points from low to high (both included), equally spaced on a log scale (lesson 11)."""
     _check_range("grid", low, high)
     if n < 1:
         raise ValueError(f"a grid needs n >= 1 points, got {n}")
@@ -104,7 +104,7 @@ def log_grid(low: float, high: float, n: int) -> torch.Tensor:
 
 def refine_range(best: float, factor: float,
                  within: tuple[float, float] | None = None) -> tuple[float, float]:
-    """(best / factor, best × factor), clipped to `within`: the next, finer range (lesson 10)."""
+    """(best / factor, best × factor), clipped to `within`: the next, finer range (lesson 11)."""
     if not (best > 0 and factor > 1):
         raise ValueError(f"need best > 0 and factor > 1, got best={best!r}, factor={factor!r}")
     low, high = best / factor, best * factor
@@ -143,7 +143,7 @@ class _ReportToTrial(Callback):
 
 def train_short_run(data: Splits, lr: float, weight_decay: float,
                     run: ShortRun | None = None, trial: optuna.Trial | None = None) -> float:
-    """Train a fresh 784→hidden→10 net briefly; return its last validation accuracy (lesson 10).
+    """Train a fresh 784→hidden→10 net briefly; return its last validation accuracy (lesson 11).
 
     With a `trial`, each epoch's accuracy is reported to it, and the run raises
     optuna.TrialPruned when the trial's pruner says so. A run that diverges scores CHANCE.
@@ -186,7 +186,7 @@ def make_objective(data: Splits, space: SearchSpace | None = None,
 def run_study(objective: Callable[[optuna.Trial], float], sampler: optuna.samplers.BaseSampler,
               n_trials: int, pruner: optuna.pruners.BasePruner | None = None,
               study_name: str | None = None) -> optuna.Study:
-    """A fresh in-memory study that maximises the objective for n_trials (lesson 10)."""
+    """A fresh in-memory study that maximises the objective for n_trials (lesson 11)."""
     if n_trials < 1:
         raise ValueError(f"n_trials must be >= 1, got {n_trials}")
     study = optuna.create_study(direction="maximize", sampler=sampler,

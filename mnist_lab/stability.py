@@ -1,4 +1,4 @@
-"""Numerical stability: initial weight scales and gradient clipping, written out (lesson 13).
+"""Numerical stability: initial weight scales and gradient clipping, written out (lesson 14).
 
 `init_std` gives the standard deviation each scheme of `mnist_lab.models.init_weights` draws
 its weights with, so a lesson can reason about variances before building a network.
@@ -17,7 +17,7 @@ from mnist_lab.models import INITS
 
 
 def init_std(scheme: str, fan_in: int, fan_out: int, scale: float = 1.0) -> float:
-    """The std of a Linear layer's initial weights under `scheme` (lesson 13).
+    """The std of a Linear layer's initial weights under `scheme` (lesson 14).
 
     default: PyTorch's uniform(±1/√fan_in), std 1/√(3·fan_in); normal: `scale` (0.02 is the
     classic "0.02·randn"); scaled: scale/√fan_in; xavier: √(2/(fan_in+fan_out)), which keeps
@@ -49,7 +49,7 @@ def global_norm(grads: Sequence[torch.Tensor]) -> torch.Tensor:
 def clip_grad_norm(
     grads: Sequence[torch.Tensor], max_norm: float, eps: float = 1e-6
 ) -> list[torch.Tensor]:
-    """The gradients rescaled so that their global norm is at most `max_norm` (lesson 13).
+    """The gradients rescaled so that their global norm is at most `max_norm` (lesson 14).
 
     Every tensor is multiplied by the same factor, max_norm / (norm + eps), but only when that
     factor is below 1: the direction of the step is kept, only its length is bounded. Same rule

@@ -1,4 +1,4 @@
-"""The training loop: `fit` a model to the data, epoch by epoch (lessons 07 and 08).
+"""The training loop: `fit` a model to the data, epoch by epoch (lessons 08 and 09).
 
 The heart of it is `train_one_epoch`, one mini-batch at a time:
 
@@ -142,7 +142,7 @@ def train_one_epoch(
     generator: torch.Generator,
     callbacks: Sequence[Callback] = (),
 ) -> tuple[float, float]:
-    """One pass over (x, y) in mini-batches; returns (mean loss, accuracy) (lesson 08).
+    """One pass over (x, y) in mini-batches; returns (mean loss, accuracy) (lesson 09).
 
     Both are running averages over the epoch's batches, taken while the weights change. If
     state.stop is set, the epoch ends after the current step and the averages cover the
@@ -198,7 +198,7 @@ def fit(
     config: TrainConfig | None = None,
     callbacks: Sequence[Callback] = (),
 ) -> History:
-    """Train `model` on data.train, evaluating on data.val after each epoch (lesson 07).
+    """Train `model` on data.train, evaluating on data.val after each epoch (lesson 08).
 
     data: a `mnist_lab.data.Splits` (uses .train and .val; .test is never touched), or an
     (x, y) pair to train on without validation. Data and model move to config.device. Returns

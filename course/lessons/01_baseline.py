@@ -598,7 +598,7 @@ print(f"{'strokes 1 px thinner':<24}{thin_score:>10.1%}{'–':>16}")
 # is what fell off the edge, or the detail of a shrunken digit). Strokes one pixel thinner cost
 # about half of the accuracy, and no re-centring helps, which is why the drawing box above gives
 # your pen a width in proportion to your digit. Training on moved and distorted copies
-# (augmentation, lesson 12) and convolutional networks (beyond this course) are the real cures.
+# (augmentation, lesson 13) and convolutional networks (beyond this course) are the real cures.
 
 # %% [markdown]
 # ## 7 · Why one image per step is slow, and how it is made fast

@@ -688,7 +688,7 @@ claims.expect(gap < 1e-6, "autograd's gradient is (p − y)/N", f"largest gap {g
 # Now the row beside the book's: the same 784 → 200 → 10 sigmoid network without the output
 # sigmoid, its ten logits fed to softmax + cross-entropy. The compiled kernel behind section 4
 # knows only MSE and BCE, so this row trains with a plain loop of tensor operations, one image per
-# step (lesson 19 has you write exactly this forward pass, backward pass and update yourself;
+# step (lesson 07 has you write exactly this forward pass, backward pass and update yourself;
 # `mnist_lab.by_hand` is its reference). That loop is too slow for 180,000 steps here, so **the
 # protocol is shorter than the book's**: still one image per step, in file order, with SGD at
 # lr 0.01, but only the first 10,000 training images, once (10,000 steps instead of 180,000).
@@ -762,7 +762,7 @@ fig
 # fair comparison of losses tunes the lr for each. Softmax + cross-entropy is the standard
 # choice for classification, for the reasons of this section: one distribution over the classes,
 # a clean $p - y$ gradient, and the log-probabilities the rest of the course reads (ensembles,
-# the log 10 ≈ 2.30 starting loss of lesson 07). From lesson 07 on, every network of the course
+# the log 10 ≈ 2.30 starting loss of lesson 08). From lesson 08 on, every network of the course
 # ends in logits and trains with it (`loss="cross_entropy"`).
 #
 # **Takeaways of this section.** A digit is one of ten, so use one distribution: softmax over the

@@ -388,7 +388,7 @@ fig
 #
 # This is also a warning. A step of about `lr` for any gradient, however small, means Adam also
 # follows noise in rarely seen inputs. That is one reason a well-tuned SGD with momentum sometimes
-# generalises better, a claim lesson 14 returns to.
+# generalises better, a claim lesson 15 returns to.
 
 # %% [raw]
 # # BEGIN QUESTION

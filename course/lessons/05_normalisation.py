@@ -498,7 +498,7 @@ fig
 # helpers that do it (`mnist_lab.metrics` and `fit` do). Dropout has the same two modes (lesson
 # 12). LayerNorm has no batch statistics and no running averages, which is why it works with
 # the book's batch of one image, and why it is the usual choice for sequence models and small
-# batches. BatchNorm also needs care inside `vmap`-stacked training (lesson 15), whose
+# batches. BatchNorm also needs care inside `vmap`-stacked training (lesson 16), whose
 # `stack_parameters` refuses models with running averages.
 
 # %% [markdown]

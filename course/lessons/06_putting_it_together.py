@@ -238,7 +238,7 @@ for name, model in both.items():
 # Both collapse, the better network as much as the baseline: everything this course changes
 # improves how the network learns the pixels of centred digits, and none of it teaches that a
 # digit moved four pixels is the same digit. Centring the input first (as MNIST did, and as the
-# drawing box does) or training on moved copies (augmentation, lesson 12) are the fixes; a
+# drawing box does) or training on moved copies (augmentation, lesson 13) are the fixes; a
 # convolutional network builds some of it into its structure.
 
 # %% [markdown]
@@ -468,7 +468,7 @@ def test_combined_config_on_images_and_large_weights(combined_config):
 # slider from there.
 #
 # To be quick, the panel does not use the book's protocol. It trains a 784→100→10 network on
-# 5,000 training images in mini-batches of 128 (lesson 08 explains mini-batches) and scores it on
+# 5,000 training images in mini-batches of 128 (lesson 09 explains mini-batches) and scores it on
 # 2,000 validation images, so a run takes a few seconds and the accuracies are lower than in the
 # table. Some things to try:
 # - the baseline (MSE, sigmoid, SGD, no norm) against BCE with everything else the same;
@@ -491,29 +491,29 @@ panel
 # half the story. The same 784→200→10 network can do better with a better training *procedure*,
 # and much of the rest of this course is about that procedure:
 #
-# - **A network by hand** (lesson 19): the same network's forward pass, backward pass and
+# - **A network by hand** (lesson 07): the same network's forward pass, backward pass and
 #   training loop written out in plain tensor operations, so nothing `fit` does is magic.
-# - **A training recipe and monitoring** (lesson 07): check the initial loss, overfit a tiny
+# - **A training recipe and monitoring** (lesson 08): check the initial loss, overfit a tiny
 #   subset, find the learning rate, watch the size of the updates.
-# - **Mini-batches, with the data on the device** (lesson 08): the gradient is averaged over many
+# - **Mini-batches, with the data on the device** (lesson 09): the gradient is averaged over many
 #   images, so the steps are steadier and far more images pass per second; a validation set
 #   decides what to change without peeking at the test set.
-# - **Learning-rate schedules, warm-up and early stopping** (lesson 09): large steps early,
+# - **Learning-rate schedules, warm-up and early stopping** (lesson 10): large steps early,
 #   small steps to settle, and stop when validation stops improving.
-# - **Hyperparameter search** (lesson 10) and **reading learning curves** (lesson 11).
-# - **Regularisation** (lesson 12): weight decay, dropout and data augmentation close the gap
+# - **Hyperparameter search** (lesson 11) and **reading learning curves** (lesson 12).
+# - **Regularisation** (lesson 13): weight decay, dropout and data augmentation close the gap
 #   between training and test accuracy.
-# - **Initialisation and numerical stability** (lesson 13): why weights that start too small
+# - **Initialisation and numerical stability** (lesson 14): why weights that start too small
 #   or too large break deeper networks, and what keeps gradients healthy.
-# - **More optimisers** (lesson 14): momentum, Nesterov, RMSprop, AdamW, and switching from Adam
+# - **More optimisers** (lesson 15): momentum, Nesterov, RMSprop, AdamW, and switching from Adam
 #   to SGD; the trade-off between fast convergence and good generalisation.
-# - **Ensembles, transfer learning, class imbalance and pruning** (lessons 15–18): several
+# - **Ensembles, transfer learning, class imbalance and pruning** (lessons 16–19): several
 #   models vote, a trained network is reused, rare classes get their due, and a network shrinks.
 #
 # A network of this size, trained with these tools, reaches about 98% on MNIST in a few minutes
 # of CPU time. Fully connected networks can go further: Simard, Steinkraus and Platt (2003)
 # reached about 99.3% with a 784→800→10 network trained with cross-entropy on *elastically
-# distorted* training digits (lesson 12 shows such distortions), at the cost of far longer
+# distorted* training digits (lesson 13 shows such distortions), at the cost of far longer
 # training. Convolutional networks (CNNs) get above 99% more easily, because they use the fact
 # that the input is an *image*: they reuse small filters across the picture. They are the natural
 # next step after this course.

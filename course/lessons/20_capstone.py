@@ -14,7 +14,7 @@
 # # 20 · Capstone: the whole recipe on full MNIST
 #
 # **You will**
-# - run the training recipe of lesson 07 end to end on all 60,000 training images: split off a
+# - run the training recipe of lesson 08 end to end on all 60,000 training images: split off a
 #   validation set, check the initial loss, overfit a tiny subset, choose the learning rate on
 #   validation, train the final networks;
 # - touch the test set **exactly once**, at the very end, and report the result as a mean ± std
@@ -24,7 +24,7 @@
 #
 # **The budget.** Everything here must run in a minute or two on a 2-core CPU, so the training
 # budget is small: the final networks see the training set for 8 epochs. Three seeds train
-# together as one `vmap` computation (`mnist_lab.ensemble.train_stacked`, lesson 15), which
+# together as one `vmap` computation (`mnist_lab.ensemble.train_stacked`, lesson 16), which
 # costs about as much as training them one after the other but keeps the code to one call. The
 # notes at the end say what more compute buys.
 
@@ -74,7 +74,7 @@ def mean_std_text(values):
 # 10,000 of the 60,000 training images become the validation set (stratified: every digit in
 # its usual share). Every decision below is made on validation. The test set is loaded with the
 # rest but not looked at until section 5. Inputs are standardised with the training part's mean
-# and standard deviation (lesson 08).
+# and standard deviation (lesson 09).
 
 # %%
 splits = load_splits(val_size=10_000, seed=0, standardize=True, device=device)
@@ -112,7 +112,7 @@ claims.expect(tiny_acc == 1.0, "the network learns 256 images by heart", f"{100 
 # %% [markdown]
 # ## 3 · The learning rate, chosen on validation
 #
-# Adam's learning rate is the setting that matters most (lesson 10). A coarse look at three
+# Adam's learning rate is the setting that matters most (lesson 11). A coarse look at three
 # values, a factor of about 3 apart, each with one epoch over 10,000 training images and three
 # seeds, scored on the validation set. A short run ranks learning rates well enough to throw
 # the bad ones out; it does not pick a winner among close ones, and the error bars say when two
@@ -197,7 +197,7 @@ def test_choose_with_one_seed_and_other_keys(choose):
 #
 # ## 4 · The final networks
 #
-# The chosen learning rate, now with a cosine schedule that ends at 0 (lesson 09), batches of
+# The chosen learning rate, now with a cosine schedule that ends at 0 (lesson 10), batches of
 # 128, 8 epochs over all 50,000 training images, three seeds trained as one stacked computation.
 
 # %%
@@ -227,8 +227,8 @@ claims.expect(ensemble_val > mean_std(val_acc)[0],
 
 # %% [markdown]
 # Training accuracy is close to 100% and validation one to two points lower: the networks have
-# begun to memorise (lesson 11's gap), which is where regularisation would start to pay (notes
-# below). The ensemble of the three beats its members' mean, as lesson 15 found; with three
+# begun to memorise (lesson 12's gap), which is where regularisation would start to pay (notes
+# below). The ensemble of the three beats its members' mean, as lesson 16 found; with three
 # members the gain is a few tenths at most, so read it against the members' spread.
 #
 # ## 5 · The test set, once
@@ -285,15 +285,15 @@ fig
 # 1. **Train longer.** 8 epochs is the budget, not the optimum: 20–30 epochs with the cosine
 #    schedule usually add a few tenths. Watch the train/validation gap grow.
 # 2. **Regularise once the gap opens:** dropout 0.1–0.2 on the hidden layers
-#    (`MLPConfig(dropout=0.2)`), or weight decay with AdamW (lesson 12). Both need more epochs
+#    (`MLPConfig(dropout=0.2)`), or weight decay with AdamW (lesson 13). Both need more epochs
 #    to pay off.
 # 3. **Augment:** small shifts and rotations, or elastic distortions (`mnist_lab.augment`,
-#    lesson 12). This is the route to 99%+ with an MLP, and the most expensive one: every epoch
+#    lesson 13). This is the route to 99%+ with an MLP, and the most expensive one: every epoch
 #    sees new images, so it needs many more epochs.
 # 4. **Wider:** 784-800-10 is Simard's network; 1024-1024 layers cost about 4× per epoch.
-# 5. **A finer learning-rate search** around the coarse winner (lesson 10), with the schedule
+# 5. **A finer learning-rate search** around the coarse winner (lesson 11), with the schedule
 #    and the final number of epochs fixed, since the best rate depends on both.
-# 6. **Average more members** (lesson 15): each extra member costs one more training run and
+# 6. **Average more members** (lesson 16): each extra member costs one more training run and
 #    gives a little less.
 #
 # What not to do: tune on the test set. Each look at it spends some of its value as an honest

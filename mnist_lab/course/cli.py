@@ -38,7 +38,7 @@ def _info(args: argparse.Namespace) -> int:
 
 def _data(args: argparse.Namespace) -> int:
     """Exit 1 if a data set asked for is missing; without --only, only MNIST is required
-    (every lesson needs it) and a missing Fashion-MNIST (lesson 16 only) is a warning."""
+    (every lesson needs it) and a missing Fashion-MNIST (lesson 17 only) is a warning."""
     from mnist_lab.data import fetch_mnist
     from mnist_lab.idx import DataError
 

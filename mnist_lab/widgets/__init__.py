@@ -12,8 +12,8 @@ random. `interactive()` is the one place that decides.
 - `draw_digit` (lessons 01, 06): draw a digit, see it made MNIST-style and the networks' answers.
 - `experiment_panel` (lesson 06): pick a loss, activation, optimiser, norm, LR and epochs, train
   in a background thread with a live loss curve, compare the runs in a table.
-- `schedule_preview` (lesson 09): a learning-rate schedule's curve as its parameters change.
-- `augmentation_preview` (lesson 12): originals and augmented digits as the ranges change.
+- `schedule_preview` (lesson 10): a learning-rate schedule's curve as its parameters change.
+- `augmentation_preview` (lesson 13): originals and augmented digits as the ranges change.
 
 Every object keeps its state (index, strokes, settings, config) apart from the widgets, which
 are built on first use of `.widget`; tests set widget values and read that state without a

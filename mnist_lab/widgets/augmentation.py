@@ -1,4 +1,4 @@
-"""The augmentation preview (lesson 12): originals and augmented digits as the ranges change."""
+"""The augmentation preview (lesson 13): originals and augmented digits as the ranges change."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ _AUGMENT_SLIDERS = {  # field → (label, min, max, step)
 
 
 class AugmentationPreview(Panel):
-    """Originals (top row) and random augmented copies below, for a config (lesson 12)."""
+    """Originals (top row) and random augmented copies below, for a config (lesson 13)."""
 
     kind = "augmentation-preview"
 
@@ -101,7 +101,7 @@ def _augment_control(name: str, value: Any) -> w.ValueWidget | None:
 
 def augmentation_preview(images: torch.Tensor, config: AugmentConfig | None = None,
                          seed: int = 0, *, n: int = 8, copies: int = 3) -> AugmentationPreview:
-    """Show what augmentation does to the first n images, with sliders for its ranges (lesson 12).
+    """Show what augmentation does to the first n images, with sliders for its ranges (lesson 13).
 
     images (N, 784) or (N, 28, 28) in [0, 1]. The sliders cover AugmentConfig's fields (any
     added later get a generic slider); "draw" changes the random seed.

@@ -1,4 +1,4 @@
-"""The schedule preview (lesson 09): a learning-rate schedule's curve as its parameters change."""
+"""The schedule preview (lesson 10): a learning-rate schedule's curve as its parameters change."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ _SCHEDULE_FIELDS = {  # the sliders each schedule uses, besides its name and war
 
 
 class SchedulePreview(Panel):
-    """A learning-rate schedule's curve over a run, redrawn as its parameters change (lesson 09)."""
+    """A learning-rate schedule's curve over a run, redrawn as its parameters change (lesson 10)."""
 
     kind = "schedule-preview"
 
@@ -115,7 +115,7 @@ class SchedulePreview(Panel):
 
 def schedule_preview(config: ScheduleConfig | None = None, *, base_lr: float = 0.1,
                      epochs: int = 10, steps_per_epoch: int = 100) -> SchedulePreview:
-    """Draw a learning-rate schedule and change its kind and parameters live (lesson 09).
+    """Draw a learning-rate schedule and change its kind and parameters live (lesson 10).
 
     The step schedule's two milestones come from a range slider, starting at half and three
     quarters of the run; a milestone at the last step never fires, so pushing one to the end
