@@ -56,6 +56,20 @@ def test_containers_numbers_and_shared_tensors_keep_their_structure():
     assert back[4].tolist() == [0, 1, 2] and back[5] is torch.float16
 
 
+def test_dict_keys_keep_their_type():
+    back = roundtrip({1e-3: [0.9], 64: [0.97], "a": [0.5], True: 1})
+    assert back == {1e-3: [0.9], 64: [0.97], "a": [0.5], True: 1}
+    assert [type(k) for k in back] == [float, int, str, bool]
+
+
+def test_a_dict_key_that_is_not_a_string_or_number_is_refused():
+    enc = wire.Encoder()
+    data = json.loads(json.dumps(enc.encode({"k": 1})))
+    data["dict"][0][0] = {"list": []}
+    with pytest.raises(wire.WireError, match="dict key"):
+        wire.Decoder(enc.table(), enc.blobs).decode(data)
+
+
 def test_models_travel_as_architecture_and_tensors():
     model = MLP(sizes=(6, 5, 3), hidden_activation="leaky_relu", norm="layer")
     model.out.weight.requires_grad_(False)

@@ -144,8 +144,10 @@ class Slot:
             binds += [a for r in roots for a in ("--ro-bind", r, r)]
             package = str(Path(__file__).resolve().parents[1])
             binds += ["--ro-bind", package, f"{_PACKAGE_AT}/mnist_lab"]
-            command = ["bwrap", *_namespaces(), *binds, "--proc", "/proc", "--dev", "/dev",
-                       "--tmpfs", "/tmp", "--chdir", "/tmp", "--", *python]
+            # The private /tmp first, the read-only binds after it: a checkout or venv that
+            # lives under /tmp (a CI clone, say) must stay visible inside the sandbox.
+            command = ["bwrap", *_namespaces(), "--proc", "/proc", "--dev", "/dev",
+                       "--tmpfs", "/tmp", *binds, "--chdir", "/tmp", "--", *python]
         else:
             command = python
             python[-1] = json.dumps([str(Path(__file__).resolve().parents[2]), *path[1:]])

@@ -2,7 +2,7 @@
 
 A message (mnist_lab.course.framing) is a JSON header and raw byte blobs (one per tensor),
 nothing that can carry code or objects: no pickle. Values are numbers, strings, None, lists,
-tuples, dicts with string keys, tensors (dtype, shape, bytes), numpy arrays, torch dtypes,
+tuples, dicts with string or number keys, tensors (dtype, shape, bytes), numpy arrays, torch dtypes,
 generators (their state), frozen dataclasses of `mnist_lab` (class name + fields), `torch.nn`
 modules built from allow-listed classes (architecture + tensors) and references to callables
 held by the other side. The receiver rebuilds plain `torch.Tensor`s (never a subclass) and only
@@ -31,6 +31,7 @@ from mnist_lab.course.framing import (  # noqa: F401 - the wire's framing, re-ex
     send,
 )
 
+_KEYS = (str, int, float)  # dict keys that travel (bool is an int)
 MAX_DEPTH = 48  # nesting of lists/dicts/modules
 MAX_ITEMS = 200_000  # values in one message
 MAX_ITERATED = 10_000  # items taken from a returned generator
@@ -98,8 +99,8 @@ class Encoder:
             items = [self.encode(v, depth + 1) for v in value]
             return {"list": items} if isinstance(value, list) else {"tuple": items}
         if isinstance(value, dict):
-            if not all(isinstance(k, (str, int)) for k in value):
-                raise WireError("a dict whose keys are not strings or integers")
+            if not all(isinstance(k, _KEYS) for k in value):
+                raise WireError("a dict whose keys are not strings or numbers")
             return {"dict": [[self.encode(k), self.encode(v, depth + 1)] for k, v in value.items()]}
         if isinstance(value, (Iterator, map, filter, zip, enumerate)):
             items = []
@@ -243,7 +244,7 @@ class Decoder:
             items = [self.decode(v, depth + 1) for v in _list(data.get("list", data.get("tuple")))]
             return items if "list" in data else tuple(items)
         if "dict" in data:
-            return {self.decode(k, depth + 1): self.decode(v, depth + 1)
+            return {_key(self.decode(k, depth + 1)): self.decode(v, depth + 1)
                     for k, v in (_pair(p) for p in _list(data["dict"]))}
         if "np" in data:
             if data["np"] not in _NP_DTYPES:
@@ -333,6 +334,13 @@ def _list(value: Any) -> list:
 def _dict(value: Any) -> dict:
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
         raise WireError("a malformed message (expected a dict)")
+    return value
+
+
+def _key(value: Any) -> Any:
+    """A decoded dict key: a string or a number (bool, int, float), never anything unhashable."""
+    if not isinstance(value, _KEYS):
+        raise WireError("a malformed message (dict key)")
     return value
 
 
