@@ -505,11 +505,9 @@ plot_outputs_side_by_side(out, label19)
 # %%
 from dataclasses import replace
 
-from mnist_lab import by_hand, claims, losses
-from mnist_lab.book import BookData
-from mnist_lab.device import seed_everything
+from mnist_lab import claims, losses
+from mnist_lab.book import BookData, cross_entropy_row
 from mnist_lab.ensemble import mean_std
-from mnist_lab.models import MLP
 
 
 def mean_std_text(values):
@@ -686,12 +684,12 @@ claims.expect(gap < 1e-6, "autograd's gradient is (p − y)/N", f"largest gap {g
 # ### The book's network with softmax + cross-entropy
 #
 # Now the row beside the book's: the same 784 → 200 → 10 sigmoid network without the output
-# sigmoid, its ten logits fed to softmax + cross-entropy. The compiled kernel behind section 4
-# knows only MSE and BCE, so this row trains with a plain loop of tensor operations, one image per
-# step (lesson 07 has you write exactly this forward pass, backward pass and update yourself;
-# `mnist_lab.by_hand` is its reference). That loop is too slow for 180,000 steps here, so **the
-# protocol is shorter than the book's**: still one image per step, in file order, with SGD at
-# lr 0.01, but only the first 10,000 training images, once (10,000 steps instead of 180,000).
+# sigmoid, its ten logits fed to softmax + cross-entropy (`cross_entropy_row("bce")`; the compiled
+# kernel behind section 4 trains it like any row). Three rows over three seeds at 180,000 steps
+# each would take minutes, so **the protocol is shorter than the book's**: still one image per
+# step, in file order, with SGD at lr 0.01, but only the first 10,000 training images, once
+# (10,000 steps instead of 180,000). Lesson 07 has you write this row's forward pass, backward
+# pass and update yourself.
 # BCE trains with exactly the same short protocol, from the same initial weights, and every row
 # is repeated over three seeds (the seed sets the initial weights). These numbers compare with
 # each other, not with section 4's.
@@ -702,13 +700,9 @@ SEEDS = (0, 1, 2)
 short = BookData(data.x_train[:SHORT], data.y_train[:SHORT], data.x_test, data.y_test)
 
 
-def train_softmax_ce_per_sample(seed, lr=0.01):
+def train_softmax_ce_per_sample(seed):
     """The book's network with logits and softmax + CE, one image per step in file order."""
-    seed_everything(seed)  # the same initial weights as train_book_row(..., seed=seed)
-    params = by_hand.params_from_mlp(MLP(BOOK_ROWS["bce"].mlp))  # W1, b1, W2, b2
-    # for each image in file order: forward, backward (dz2 = p − y), params -= lr · grads
-    by_hand.train_per_sample(params, short.x_train, short.y_train, lr=lr, activation="sigmoid")
-    return 100 * by_hand.accuracy(params, short.x_test, short.y_test, activation="sigmoid")
+    return train_book_row(cross_entropy_row("bce"), seed=seed, data=short, epochs=1).accuracy
 
 
 bce_lr10 = replace(BOOK_ROWS["bce"], name="bce_lr0.1", lr=0.1)  # a control, see below
