@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from mnist_lab.callbacks import Callback, GradNorms, SwitchOptimizer, UpdateRatio
+from mnist_lab.curves import epochs_since_best, should_stop
 from mnist_lab.data import minibatches
 from mnist_lab.device import get_device, seed_everything
 from mnist_lab.losses import LOSSES, LossFn, make_loss
@@ -280,13 +281,14 @@ def _validate(
     scores = evaluate(state.model, *val, loss_fn, batch_size=config.eval_batch_size)
     history.val_loss.append(scores["loss"])
     history.val_acc.append(scores["acc"])
-    is_best = _is_new_best(history, config.monitor)
+    mode, values = _monitored_curve(history, config.monitor)
+    is_best = epochs_since_best(values, mode) == 0
     if is_best:
         history.best_epoch = state.epoch
     if plateau is not None:
         state.lr_scale = plateau.step(_monitored(history, config.monitor))
     patience = config.early_stopping
-    if patience is not None and state.epoch - history.best_epoch >= patience:
+    if patience is not None and should_stop(values, patience, mode):
         state.stop = True  # no new best for `patience` epochs
     return is_best
 
@@ -300,13 +302,9 @@ def _monitored(history: History, monitor: str) -> float:
     return history.val_acc[-1] if monitor == "val_acc" else history.val_loss[-1]
 
 
-def _is_new_best(history: History, monitor: str) -> bool:
-    """Whether the latest epoch beats every earlier one on the monitored metric."""
-    values = history.val_acc if monitor == "val_acc" else history.val_loss
-    if len(values) == 1:
-        return True
-    earlier = values[:-1]
-    return values[-1] > max(earlier) if monitor == "val_acc" else values[-1] < min(earlier)
+def _monitored_curve(history: History, monitor: str) -> tuple[str, list[float]]:
+    """(mode, values): the monitored validation curve and whether higher ("max") is better."""
+    return ("max", history.val_acc) if monitor == "val_acc" else ("min", history.val_loss)
 
 
 def _postfix(history: History) -> dict[str, str]:

@@ -549,6 +549,8 @@ fig
 # the best is *not* an improvement: the best epoch is the first one that reached the highest value.
 # For example `should_stop([0.90, 0.93, 0.92, 0.93], 2)` is `True` (the best, 0.93, was two epochs
 # ago) and `should_stop([0.90, 0.93, 0.92], 2)` is `False`.
+# The check compares yours with `mnist_lab.curves.should_stop`, the rule `fit` applies when
+# `early_stopping` is set.
 
 # %% [raw]
 # # BEGIN SOLUTION
@@ -591,11 +593,7 @@ hidden: true
 """ # END TEST CONFIG
 def test_should_stop_agrees_with_fit(should_stop):
     from mnist_lab import checks
-
-    # fit's rule: stop once `patience` epochs passed since the first epoch with the best value
-    def reference(accs, patience):
-        best = max(range(len(accs)), key=lambda i: (accs[i], -i))
-        return len(accs) - 1 - best >= patience
+    from mnist_lab.curves import should_stop as reference  # the rule fit's early_stopping applies
 
     histories = [[0.8, 0.8, 0.8], [0.1, 0.9, 0.2, 0.3, 0.4, 0.5, 0.6],
                  [0.5, 0.6, 0.6, 0.6, 0.61], [0.95] + [0.94] * 10]
