@@ -4,11 +4,20 @@ import os
 import tempfile
 from pathlib import Path
 
-# Set before nbval starts any kernel; kernels inherit the environment.
-os.environ.setdefault("MNIST_LAB_PROGRESS", "0")
-os.environ.setdefault("PYTHONHASHSEED", "0")
-os.environ.setdefault("MNIST_LAB_WIDGETS", "static")  # explorers show figures, not widget models
-os.environ.setdefault("MNIST_LAB_CLAIMS", "strict")  # a lesson claim that fails is a test failure
+import torch
+
+from mnist_lab.course.runner import HEADLESS_ENV
+
+# Set before nbval starts any kernel; kernels inherit the environment. Notebooks run as the build
+# that wrote their outputs ran them: no progress bars, static figures instead of widget models,
+# a failed claim is a test failure, and one CPU thread per process. The thread count is forced:
+# torch's results change in the last bits with it, and the committed outputs are one thread's.
+for name, value in HEADLESS_ENV.items():
+    if name.endswith("_NUM_THREADS"):
+        os.environ[name] = value
+    else:
+        os.environ.setdefault(name, value)
+torch.set_num_threads(int(HEADLESS_ENV["OMP_NUM_THREADS"]))  # torch is imported above already
 
 HERE = Path(__file__).resolve().parent
 

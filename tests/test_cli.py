@@ -132,3 +132,36 @@ def test_lessons_stopped_by_missing_data_are_skipped_and_other_errors_fail(tmp_p
     assert [(r.name, r.data_missing) for r in runs] == [("15_other", False), ("16_fashion", True)]
     assert runs[1].status == "SKIPPED, data missing: Fashion-MNIST file(s) x could not be fetched."
     assert runner.exit_status(runs) == 1  # the bug still counts
+
+
+def test_lessons_run_side_by_side_and_come_back_in_course_order(tmp_path):
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    # the first lesson is the slowest, so it finishes last when two run at once
+    for name, seconds in [("01_slow", 1.5), ("02_quick", 0), ("03_quick", 0)]:
+        code = f"import time\ntime.sleep({seconds})"
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]),
+                       lessons / f"{name}.ipynb")
+    runs = runner.execute_lessons(lessons, tmp_path / "out", jobs=2)
+    assert [r.name for r in runs] == ["01_slow", "02_quick", "03_quick"]
+    assert all(r.status == "ok" for r in runs)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "01_slow.ipynb", "02_quick.ipynb", "03_quick.ipynb"]
+
+
+def test_headless_kernels_use_one_thread_and_strict_claims(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")  # what the caller has is overridden
+    monkeypatch.setenv("MNIST_LAB_CLAIMS", "note")
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    code = ("import os, torch\n"
+            "print(torch.get_num_threads(), os.environ['MNIST_LAB_CLAIMS'])")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]),
+                   lessons / "00_env.ipynb")
+    runner.execute_lessons(lessons, tmp_path / "out", jobs=1)
+    out = nbformat.read(tmp_path / "out" / "00_env.ipynb", as_version=4)
+    assert out.cells[0].outputs[0]["text"].split() == ["1", "strict"]
+
+
+def test_default_jobs_is_between_one_and_four():
+    assert 1 <= runner.default_jobs() <= 4

@@ -17,6 +17,7 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,15 +26,12 @@ import nbformat
 from nbclient import NotebookClient
 
 from mnist_lab.course.paths import REPO
-from mnist_lab.course.runner import KERNEL_ARGS
+from mnist_lab.course.runner import HEADLESS_ENV, KERNEL_ARGS, default_jobs
 
 SOURCES = REPO / "course" / "lessons"
 LESSONS = REPO / "lessons"
 SOLUTIONS = REPO / "course" / "solutions"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-# Volatile output switched off while notebooks are executed for committing or comparing.
-QUIET_ENV = {"MNIST_LAB_PROGRESS": "0", "PYTHONHASHSEED": "0", "MNIST_LAB_WIDGETS": "static",
-             "MNIST_LAB_CLAIMS": "strict"}  # a built notebook never shows a failed claim
 
 
 @dataclass(frozen=True)
@@ -98,24 +96,19 @@ def _tidy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def execute(nb: nbformat.NotebookNode, path: Path, timeout: int = 300) -> float:
-    """Execute `nb` as the file `path` (its folder as cwd) and save it there; return seconds."""
+    """Execute `nb` as the file `path` (its folder as cwd) and save it there; return seconds.
+
+    The kernel runs headless (runner.HEADLESS_ENV), as nbval and the main job run it, so the
+    saved outputs are the ones they reproduce; a built notebook never shows a failed claim.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)  # otter.Notebook reads its own file for the tests
-    env_before = {k: os.environ.get(k) for k in QUIET_ENV}
-    os.environ.update(QUIET_ENV)
-    try:
-        start = time.perf_counter()
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                                extra_arguments=KERNEL_ARGS,
-                                resources={"metadata": {"path": str(path.parent)}})
-        client.execute()
-        seconds = time.perf_counter() - start
-    finally:
-        for k, v in env_before.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    start = time.perf_counter()
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                            extra_arguments=KERNEL_ARGS,
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute(env={**os.environ, **HEADLESS_ENV})
+    seconds = time.perf_counter() - start
     nbformat.write(nb, path)
     return seconds
 
@@ -142,30 +135,42 @@ def stale_lessons(sources: Path = SOURCES, lessons: Path = LESSONS,
     return stale
 
 
-def build_lessons(only: list[str] | None = None, execute_notebooks: bool = True) -> None:
-    """Regenerate every lesson's student notebook (executed) and solution notebook (not)."""
-    for source in lesson_sources():
-        if only and not any(source.stem.startswith(o) for o in only):
-            continue
-        built = assign(source)
-        path = LESSONS / f"{built.name}.ipynb"
-        if execute_notebooks:
-            seconds = execute(built.student, path)
-            print(f"{path.relative_to(REPO)}: executed in {seconds:.1f} s", flush=True)
-        else:
-            LESSONS.mkdir(parents=True, exist_ok=True)
-            nbformat.write(built.student, path)
-        # The solution notebook is the instructor's copy: answers and hidden tests, no outputs.
-        # Its teaching cells are the student notebook's (executed above and by nbval); its
-        # answers are proven by tests/test_exercise_answers.py and the grading tests.
-        SOLUTIONS.mkdir(parents=True, exist_ok=True)
-        nbformat.write(built.solution, SOLUTIONS / f"{built.name}.ipynb")
+def build_lessons(only: list[str] | None = None, execute_notebooks: bool = True,
+                  jobs: int | None = None) -> None:
+    """Regenerate every lesson's solution notebook (not executed) and student notebook
+    (executed, `jobs` kernels side by side)."""
+    # otter assign swaps sys.stdout while it runs: assign in this thread, execute in the pool.
+    lessons = [_write_solution(assign(source)) for source in lesson_sources()
+               if not only or source.stem.startswith(tuple(only))]
+    with ThreadPoolExecutor(max_workers=jobs or default_jobs()) as pool:
+        for done in as_completed([pool.submit(_write_student, b, execute_notebooks)
+                                  for b in lessons]):
+            print(done.result(), flush=True)
     for folder in (LESSONS, SOLUTIONS):
         for path in folder.glob("[0-9][0-9]_*.ipynb"):
             if not (SOURCES / f"{path.stem}.py").exists():
                 path.unlink()
                 print(f"removed {path.relative_to(REPO)} (its source is gone)")
     shutil.rmtree(LESSONS / ".ipynb_checkpoints", ignore_errors=True)
+
+
+def _write_solution(built: Built) -> Built:
+    """Save the instructor's copy: answers and hidden tests, no outputs. Its teaching cells are
+    the student notebook's (executed by the build and by nbval); its answers are proven by
+    tests/test_exercise_answers.py and the grading tests."""
+    SOLUTIONS.mkdir(parents=True, exist_ok=True)
+    nbformat.write(built.solution, SOLUTIONS / f"{built.name}.ipynb")
+    return built
+
+
+def _write_student(built: Built, execute_notebooks: bool) -> str:
+    """Save the student notebook, executed unless told not to; say what was done."""
+    path = LESSONS / f"{built.name}.ipynb"
+    if not execute_notebooks:
+        LESSONS.mkdir(parents=True, exist_ok=True)
+        nbformat.write(built.student, path)
+        return f"{path.relative_to(REPO)}: written, not executed"
+    return f"{path.relative_to(REPO)}: executed in {execute(built.student, path):.1f} s"
 
 
 if __name__ == "__main__":

@@ -103,7 +103,7 @@ def _reproduce(args: argparse.Namespace, rest: list[str]) -> int:
 def _run(args: argparse.Namespace) -> int:
     from mnist_lab.course.runner import main as run_main
 
-    return run_main()
+    return run_main(args.jobs)
 
 
 def _site(args: argparse.Namespace) -> int:
@@ -177,8 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("reproduce", help="the book's table, with the book's protocol "
                    "(`mnist-lab reproduce --help` for its options)", add_help=False
                    ).set_defaults(func=_reproduce)
-    sub.add_parser("run", help="the main job: execute every lesson, print the results table"
-                   ).set_defaults(func=_run)
+    run = sub.add_parser("run", help="the main job: execute every lesson, print the results table")
+    run.add_argument("--jobs", type=int, default=None, metavar="N",
+                     help="lessons executed side by side (default: one per CPU core, at most 4)")
+    run.set_defaults(func=_run)
     site = sub.add_parser("site", help="build the course site (static HTML) from the notebooks")
     site.add_argument("lessons", nargs="?", default=None,
                       help="folder of NN_*.ipynb notebooks (default: the course's lessons/)")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,13 @@ from mnist_lab.course.paths import REPO
 
 # Kernels log only errors: ipykernel warns on every start that its local TCP link is unencrypted.
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+# How every headless kernel runs (the main job, the authoring build, nbval in conftest.py):
+# no progress bars, static figures instead of widgets, a failed claim is an error, and ONE CPU
+# thread. Torch splits a reduction across its threads, so the last bits of a result depend on
+# how many there are; with one thread a lesson's numbers are the same on any machine's core
+# count (the committed outputs reproduce), and several lessons can run side by side at full speed.
+HEADLESS_ENV = {"MNIST_LAB_PROGRESS": "0", "PYTHONHASHSEED": "0", "MNIST_LAB_WIDGETS": "static",
+                "MNIST_LAB_CLAIMS": "strict", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # A lesson stopped by one of these lacks data that no source could provide: not a code failure.
 DATA_ERRORS = {"DataUnavailable", "CacheNotWritable", "DiskFull"}
 
@@ -46,36 +54,50 @@ class LessonRun:
         return f"{'SKIPPED, data missing' if self.data_missing else 'FAILED'}: {self.error}"
 
 
-def execute_lessons(lessons: Path = REPO / "lessons", out: Path = REPO / "build" / "lessons",
-                    timeout: int = 600, only: list[str] | None = None) -> list[LessonRun]:
-    """Execute each lessons/NN_*.ipynb into `out` in course order; one failure stops nothing.
+def default_jobs() -> int:
+    """Lessons run side by side: one per CPU core this process may use, at most 4 (memory)."""
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))
 
-    `only` restricts the run to lessons whose file name starts with one of its prefixes ("09").
+
+def execute_lesson(path: Path, out: Path, timeout: int = 600) -> LessonRun:
+    """Execute one lesson headless into `out`; a failure is recorded, not raised."""
+    nb = nbformat.read(path, as_version=4)
+    env = {**os.environ, **HEADLESS_ENV}
+    start, error, data_missing, detail = time.perf_counter(), None, False, ""
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=KERNEL_ARGS,
+                       resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
+    except CellExecutionError as exc:
+        data_missing = getattr(exc, "ename", None) in DATA_ERRORS
+        detail = exc.evalue.strip() if data_missing else ""
+        lines = (detail or str(exc).strip()).splitlines()
+        error = (lines[0] if data_missing else lines[-1])[:200]
+    except (TimeoutError, RuntimeError) as exc:  # a cell's time-out, or the kernel died
+        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}"
+    nbformat.write(nb, out / path.name)
+    return LessonRun(path.stem, time.perf_counter() - start, error, data_missing, detail)
+
+
+def execute_lessons(lessons: Path = REPO / "lessons", out: Path = REPO / "build" / "lessons",
+                    timeout: int = 600, only: list[str] | None = None,
+                    jobs: int | None = None) -> list[LessonRun]:
+    """Execute each lessons/NN_*.ipynb into `out`, `jobs` at a time; one failure stops nothing.
+
+    Returns the runs in course order; each is printed as it finishes. `only` restricts the run
+    to lessons whose file name starts with one of its prefixes ("09").
     """
     out.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("MNIST_LAB_PROGRESS", "0")  # progress bars would only clutter the files
-    # Widgets need a live kernel; the executed files (and the course site) get static figures.
-    env = {**os.environ, "MNIST_LAB_WIDGETS": "static", "MNIST_LAB_CLAIMS": "strict"}
-    runs = []
-    for path in sorted(lessons.glob("[0-9][0-9]_*.ipynb")):
-        if only and not path.name.startswith(tuple(only)):
-            continue
-        nb = nbformat.read(path, as_version=4)
-        start, error, data_missing, detail = time.perf_counter(), None, False, ""
-        try:
-            NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=KERNEL_ARGS,
-                           resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
-        except CellExecutionError as exc:
-            data_missing = getattr(exc, "ename", None) in DATA_ERRORS
-            detail = exc.evalue.strip() if data_missing else ""
-            lines = (detail or str(exc).strip()).splitlines()
-            error = (lines[0] if data_missing else lines[-1])[:200]
-        except (TimeoutError, RuntimeError) as exc:  # a cell's time-out, or the kernel died
-            error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}"
-        runs.append(LessonRun(path.stem, time.perf_counter() - start, error, data_missing, detail))
-        nbformat.write(nb, out / path.name)
-        print(f"  {path.stem:<32} {runs[-1].seconds:6.1f} s  {runs[-1].status}", flush=True)
-    return runs
+    paths = [p for p in sorted(lessons.glob("[0-9][0-9]_*.ipynb"))
+             if not only or p.name.startswith(tuple(only))]
+    runs = {}
+    # Threads suffice: each lesson runs in its own kernel process; the threads only wait on it.
+    with ThreadPoolExecutor(max_workers=jobs or default_jobs()) as pool:
+        pending = {pool.submit(execute_lesson, path, out, timeout): path for path in paths}
+        for done in as_completed(pending):
+            run = runs[pending[done]] = done.result()
+            print(f"  {run.name:<32} {run.seconds:6.1f} s  {run.status}", flush=True)
+    return [runs[path] for path in paths]
 
 
 def mnist_missing() -> str:
@@ -106,8 +128,8 @@ def report_missing_data(runs: list[LessonRun]) -> None:
         print(f"\n{detail}", file=sys.stderr)
 
 
-def main() -> int:
-    """Run the course; return the process exit status (see the module docstring)."""
+def main(jobs: int | None = None) -> int:
+    """Run the course, `jobs` lessons at a time; return the exit status (module docstring)."""
     if missing := mnist_missing():  # every lesson needs MNIST: say so at once
         print(f"error: {missing}", file=sys.stderr)
         return 1
@@ -117,13 +139,17 @@ def main() -> int:
     print("The book's table, reproduced with the book's protocol:", flush=True)
     print(format_table(reproduce_book_table()) + "\n", flush=True)
     lessons = sorted((REPO / "lessons").glob("[0-9][0-9]_*.ipynb"))
-    print(f"Executing {len(lessons)} lessons into build/lessons/ ...", flush=True)
-    runs = execute_lessons()
+    jobs = jobs or default_jobs()
+    print(f"Executing {len(lessons)} lessons into build/lessons/, {jobs} at a time ...",
+          flush=True)
+    start = time.perf_counter()
+    runs = execute_lessons(jobs=jobs)
     failed = sum(r.error is not None and not r.data_missing for r in runs)
     skipped = sum(r.data_missing for r in runs)
-    total = sum(r.seconds for r in runs)
-    print(f"  {'total':<32} {total:6.1f} s  ({len(runs) - failed - skipped} ok, {failed} failed, "
-          f"{skipped} skipped for missing data)")
+    ok = len(runs) - failed - skipped
+    print(f"  {'all lessons':<32} {time.perf_counter() - start:6.1f} s  ({ok} ok, {failed} failed, "
+          f"{skipped} skipped for missing data; one after another they took "
+          f"{sum(r.seconds for r in runs):.0f} s)")
     # The course site from the notebooks just executed, so it shows what this code produces.
     from mnist_lab.course.site import SITE, build_site
 
