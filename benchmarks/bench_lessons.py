@@ -6,7 +6,8 @@
 Prints one line per lesson while it runs, then the table in course order: each lesson's
 seconds, its share of the total, and whether it ran; then the total and the slowest lesson.
 The course aims at about a minute per lesson on a 2-core laptop CPU; measure on a quiet machine
-(other work slows every figure).
+(other work slows every figure). Lessons run one at a time here, each kernel on one thread as in
+the course's headless runs (`make run` runs them side by side; it prints its own total).
 """
 
 import os
@@ -33,8 +34,8 @@ def format_table(runs: list[LessonRun]) -> str:
 
 if __name__ == "__main__":
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"torch {torch.__version__} with {torch.get_num_threads()} threads", flush=True)
-    runs = execute_lessons(only=sys.argv[1:] or None)
+          f"torch {torch.__version__}; kernels on 1 thread, one lesson at a time", flush=True)
+    runs = execute_lessons(only=sys.argv[1:] or None, jobs=1)
     print()
     print(format_table(runs))
     sys.exit(1 if any(r.error and not r.data_missing for r in runs) else 0)

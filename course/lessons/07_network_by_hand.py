@@ -424,8 +424,10 @@ def test_train_step_lowers_the_loss_on_its_batch(train_step):
 # of 64, plain SGD at lr 0.1 (313 batches per epoch, 626 steps). First the strongest check
 # there is: start `fit` and the loop from the **same** initial weights (copied from one `MLP`)
 # with the same seed, so they see the same batches in the same order. If the hand-written
-# gradients are right, the two must end with the same weights, up to float rounding, after all
-# 626 steps.
+# gradients are right, the two must end with the same weights after all 626 steps, up to float
+# rounding: the two sum in different orders, and a rounding difference, once made, is carried
+# and slightly grown by every later step. So we compare the gap with how far training moved
+# the weights: a wrong gradient would give gaps as large as the moves themselves.
 
 # %%
 N_TRAIN, EPOCHS, BATCH, LR = 20_000, 2, 64, 0.1
@@ -440,14 +442,20 @@ def fit_config(seed):
 
 seed_everything(0)
 model = MLP(hidden_activation="leaky_relu", output_activation="none")  # logits out
-same_start = by_hand.params_from_mlp(model)  # a copy of its initial weights
+initial = by_hand.params_from_mlp(model)  # kept, to see how far training moves the weights
+same_start = by_hand.params_from_mlp(model)  # a copy of its initial weights, trained by hand
 hand_losses = by_hand.train(same_start, xs, ys, epochs=EPOCHS, batch_size=BATCH, lr=LR, seed=0)
 history = fit(model, (xs, ys), fit_config(seed=0))
 final = by_hand.params_from_mlp(model)
 gap = max((same_start[n] - final[n]).abs().max().item() for n in by_hand.PARAM_NAMES)
-print(f"after {len(hand_losses)} steps: largest weight difference, by hand vs fit: {gap:.1e}")
-claims.expect(gap < 1e-3, "from the same start, the loop and fit end with the same weights",
-              f"largest difference {gap:.1e}")
+moved = max((final[n] - initial[n]).abs().max().item() for n in by_hand.PARAM_NAMES)
+print(f"after {len(hand_losses)} steps: largest weight difference, by hand vs fit: {gap:.1e}; "
+      f"largest change of a weight during training: {moved:.2f}")
+claims.expect(gap < 0.01 * moved, "from the same start, the loop and fit end with the same "
+              "weights, up to rounding: under 1% of how far training moved them",
+              f"largest difference {gap:.1e}, largest move {moved:.2f}",
+              "the two sum in different orders, so float32 rounding differs slightly, and 626 "
+              "steps let that grow; a wrong gradient gives differences as large as the moves")
 
 fig = Figure(figsize=(8, 3), layout="constrained")
 ax = fig.subplots()

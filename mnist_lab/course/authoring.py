@@ -142,16 +142,24 @@ def build_lessons(only: list[str] | None = None, execute_notebooks: bool = True,
     # otter assign swaps sys.stdout while it runs: assign in this thread, execute in the pool.
     lessons = [_write_solution(assign(source)) for source in lesson_sources()
                if not only or source.stem.startswith(tuple(only))]
+    failed = []
     with ThreadPoolExecutor(max_workers=jobs or default_jobs()) as pool:
-        for done in as_completed([pool.submit(_write_student, b, execute_notebooks)
-                                  for b in lessons]):
-            print(done.result(), flush=True)
+        tasks = {pool.submit(_write_student, b, execute_notebooks): b.name for b in lessons}
+        for done in as_completed(tasks):
+            try:
+                print(done.result(), flush=True)
+            except Exception as exc:  # one lesson's error stops no other; all are listed below
+                failed.append(tasks[done])
+                print(f"lessons/{tasks[done]}.ipynb: FAILED\n{exc}", file=sys.stderr, flush=True)
     for folder in (LESSONS, SOLUTIONS):
         for path in folder.glob("[0-9][0-9]_*.ipynb"):
             if not (SOURCES / f"{path.stem}.py").exists():
                 path.unlink()
                 print(f"removed {path.relative_to(REPO)} (its source is gone)")
     shutil.rmtree(LESSONS / ".ipynb_checkpoints", ignore_errors=True)
+    if failed:
+        raise SystemExit(f"{len(failed)} lesson(s) failed to build: {', '.join(sorted(failed))} "
+                         "(their errors are printed above)")
 
 
 def _write_solution(built: Built) -> Built:
