@@ -166,7 +166,7 @@ def fit_head(
     """
     if len(feats) != len(y):
         raise ValueError(f"feats has {len(feats)} rows but y has {len(y)} labels; need as many")
-    mean, std = feats.mean(0), feats.std(0) + 1e-3  # (H,); + 1e-3: dead features have std 0
+    mean, std = feats.mean(0), feats.std(0, correction=0) + 1e-3  # (H,); dead features: std 0
     z = (feats - mean) / std  # (N, H)
     opt = torch.optim.LBFGS(head.parameters(), lr=1, max_iter=iters, line_search_fn="strong_wolfe")
 

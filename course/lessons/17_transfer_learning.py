@@ -183,9 +183,10 @@ def test_relabel_unsorted_and_single_classes(relabel):
 #
 # Each source is pretrained **once**, from seed 0, and every run below starts from the same one.
 # That is how transfer is used in practice: you download one pretrained network and adapt it. It
-# also keeps the lesson short, since pretraining is its longest step. The spread over seeds you
-# will see below therefore comes from the target's side (which images are labelled, the new
-# head's first weights, the order of the mini-batches), not from the source's own luck.
+# also keeps the lesson short: pretraining once per seed would triple the time printed below. The
+# spread over seeds you will see below therefore comes from the target's side (which images are
+# labelled, the new head's first weights, the order of the mini-batches), not from the source's
+# own luck.
 
 # %%
 def pretrain(x, y, num_classes, n=30_000):
@@ -487,7 +488,7 @@ plot_transfer(val_acc, SIZES)
 # 3. **Earlier features transfer far better than the penultimate ones.** A frozen head on layer
 #    1's 256 features beats the head on the 64 penultimate features in every cell, by about 4 to
 #    8 points, and with 10,000 labels it is within noise of training the whole network, for both
-#    pairs. With 100 Fashion-MNIST labels it is still about 7 points behind scratch.
+#    pairs. With 100 Fashion-MNIST labels it is still behind scratch, by about 7 ± 2 points.
 # 4. **Every strategy gains from more labels**, the frozen head included: from about 76% to 89%
 #    on the similar pair and from 58% to 75% on the different one. Section 4 explains why an
 #    earlier version of this lesson saw the opposite.
@@ -664,10 +665,11 @@ for key, best in chosen.items():
     gap = mean(test_acc[key]) - mean(val_acc[similar if key[1] else different][best][key[0]])
     expect(abs(gap) < 0.03, "the chosen strategy's test accuracy is within 3 points of its "
            "validation accuracy", f"{gap:+.1%}", "a small validation split is a noisy estimate")
-small_different = paired(different, "layer1_frozen", chosen[100, False], 100)
-expect(mean(small_different) < -0.03,
-       "with 100 labels of Fashion-MNIST, the layer-1 head is over 3 points behind the best",
-       show(small_different, "+"), TABLE_WHY)
+for rival in ("all", "scratch"):
+    small_different = paired(different, "layer1_frozen", rival, 100)
+    expect(mean(small_different) < 0.01,
+           f"with 100 labels of Fashion-MNIST, the layer-1 head does not beat {rival}",
+           show(small_different, "+"), TABLE_WHY)
 
 # %% [markdown]
 # Against the textbook's table:
@@ -680,8 +682,9 @@ expect(mean(small_different) < -0.03,
 #   while fine-tuning everything, fine-tuning the last layers, training from scratch and the
 #   layer-1 head are all within noise of each other. The table's winner among them is luck.
 # - **Small and different:** the hint to use earlier layers holds only in part. The layer-1 head
-#   beats the penultimate one by about 4 points, but it is about 7 points behind training
-#   everything, from the source or from scratch.
+#   beats the penultimate one by about 4 points, but it does not beat training everything, from
+#   the source or from scratch: it is several points behind, and with a spread of about two
+#   points over three seeds, how many is not well measured.
 #
 # The test accuracies of the chosen strategies agree with their validation accuracies within
 # about a point. The test set played no part in the choice, so these are honest estimates; had we
