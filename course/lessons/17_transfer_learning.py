@@ -502,7 +502,7 @@ plot_transfer(val_acc, SIZES)
 #
 # "Within noise" uses a rough rule for three seeds: a mean paired difference smaller than twice
 # the standard deviation of the differences. The validation split is the same 2,000 images for
-# every run, so its own sampling noise (about 0.7 points at 85%) is not in these spreads. Treat a
+# every run, so its own sampling noise (about 0.8 points at 85%) is not in these spreads. Treat a
 # gap under a point or two as unresolved.
 
 # %%
