@@ -6,14 +6,15 @@
 
 The four strategies, from least to most trainable:
 - "frozen": keep every pretrained layer fixed and train only a new output layer (a linear head
-  on the penultimate features);
+  on the penultimate features), solved to its optimum by `fit_head`;
 - "last_layers": fine-tune the last `TransferConfig.last_n_layers` Linear layers, head included;
 - "all": start from the pretrained weights and fine-tune every layer;
 - "scratch": the same network from random weights: the baseline transfer has to beat.
 
 Frozen means `requires_grad=False`: no gradient reaches the parameter, so the optimiser leaves it
-alone. Every run takes the same number of optimiser steps whatever the data size, so a run with
-100 labels is as long as one with 10,000 (it just sees the same images many more times).
+alone. A frozen network's head is a logistic regression on fixed features: a convex problem with
+one best answer, which `fit_head` finds with full-batch L-BFGS on features computed once. The
+strategies that train hidden layers take `TransferConfig.steps` Adam steps whatever the data size.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from mnist_lab.device import seed_everything
+from mnist_lab.device import get_device, seed_everything
 from mnist_lab.metrics import accuracy
 from mnist_lab.models import MLP
 from mnist_lab.optim import OptimConfig
@@ -131,22 +133,54 @@ def features(model: MLP, x: torch.Tensor) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class TransferConfig:
-    """How each transfer run trains; the same step budget for every data size (lesson 17)."""
+    """How each transfer run trains (lesson 17)."""
 
-    steps: int = 200  # optimiser steps per run (about; whole epochs of the target data)
+    steps: int = 200  # Adam steps when hidden layers train (about; whole epochs of the data)
     batch_size: int = 128  # smaller target sets use one batch of all their samples
     lr: float = 1e-3  # Adam, whenever pretrained layers train (and from scratch)
-    head_lr: float = 1e-2  # "frozen": a linear head on fixed features takes larger steps safely
+    head_iters: int = 50  # "frozen": L-BFGS iterations for the head (it converges in tens)
+    head_l2: float = 1e-3  # "frozen": weight decay on the head, so 100 labels have one optimum
     last_n_layers: int = 2  # "last_layers": how many Linear layers train, the head included
     seed: int = 0  # the head's (or scratch net's) initial weights and the batch order
     device: str | None = None  # None: mnist_lab.device.get_device()
 
     def __post_init__(self) -> None:
-        for name in ("steps", "batch_size", "last_n_layers"):
+        for name in ("steps", "batch_size", "last_n_layers", "head_iters"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not (self.lr > 0 and self.head_lr > 0):
-            raise ValueError(f"lr and head_lr must be positive, got {self.lr}, {self.head_lr}")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+        if not self.head_l2 >= 0:
+            raise ValueError(f"head_l2 must be >= 0 (0 turns weight decay off), got {self.head_l2}")
+
+
+def fit_head(
+    head: nn.Linear, feats: torch.Tensor, y: torch.Tensor, iters: int = 50, l2: float = 1e-3
+) -> nn.Linear:
+    """Train a linear head on fixed features (N, H) to near its optimum, in place (lesson 17).
+
+    Cross-entropy plus l2/2 · ||W||² is convex in the head's weights, so instead of a step budget
+    the head gets full-batch L-BFGS, as scikit-learn's LogisticRegression does. The features are
+    standardised first (raw ReLU features of very different scales converge far more slowly);
+    the scaling is then folded into the weights, so the head still reads the raw features.
+    """
+    if len(feats) != len(y):
+        raise ValueError(f"feats has {len(feats)} rows but y has {len(y)} labels; need as many")
+    mean, std = feats.mean(0), feats.std(0, correction=0) + 1e-3  # (H,); dead features: std 0
+    z = (feats - mean) / std  # (N, H)
+    opt = torch.optim.LBFGS(head.parameters(), lr=1, max_iter=iters, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = F.cross_entropy(head(z), y) + 0.5 * l2 * head.weight.square().sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    with torch.no_grad():  # W (f − mean) / std + b  =  (W / std) f + (b − W · mean / std)
+        head.bias -= head.weight @ (mean / std)
+        head.weight /= std
+    return head
 
 
 def prepare(pretrained: MLP, num_classes: int, strategy: str, config: TransferConfig) -> MLP:
@@ -163,26 +197,41 @@ def prepare(pretrained: MLP, num_classes: int, strategy: str, config: TransferCo
     return trainable(model, last_n[strategy])
 
 
-def transfer(
-    pretrained: MLP, data: tuple[Pair, Pair], strategy: str, config: TransferConfig | None = None
-) -> float:
-    """Train `strategy` on data's (train, test) pairs; return the test accuracy (lesson 17).
+def train_transfer(
+    pretrained: MLP, train: Pair, strategy: str, config: TransferConfig | None = None
+) -> MLP:
+    """The network `strategy` ends with after training on `train` = (x, y) (lesson 17).
 
     `pretrained` is not changed: every strategy works on a copy. Labels must be 0..k-1 (see
     `subset_classes`); the new head gets k = (largest label + 1) outputs.
     """
     config = config or TransferConfig()
-    (x, y), (x_test, y_test) = data
+    x, y = train
     model = prepare(pretrained, int(y.max()) + 1, strategy, config)
-    lr = config.head_lr if strategy == "frozen" else config.lr
+    if strategy == "frozen":  # only the head learns: features once, then a convex problem
+        device = get_device(config.device)
+        model.to(device)
+        fit_head(model.out, features(model, x), y.to(device), config.head_iters, config.head_l2)
+        return model
     batch = min(config.batch_size, len(x))
     epochs = max(1, round(config.steps / math.ceil(len(x) / batch)))  # a fixed step budget
     train_cfg = TrainConfig(
-        epochs=epochs, batch_size=batch, loss="cross_entropy", optim=OptimConfig(lr=lr),
+        epochs=epochs, batch_size=batch, loss="cross_entropy", optim=OptimConfig(lr=config.lr),
         seed=config.seed, device=config.device, progress=False, log_every=10_000,
     )
     fit(model, (x, y), train_cfg)
-    return accuracy(model, x_test, y_test)
+    return model
+
+
+def transfer(
+    pretrained: MLP, data: tuple[Pair, Pair], strategy: str, config: TransferConfig | None = None
+) -> float:
+    """Train `strategy` on data's first (x, y) pair; its accuracy on the second (lesson 17).
+
+    The second pair is where you score it: a validation split while choosing, the test set once.
+    """
+    train, (x_eval, y_eval) = data
+    return accuracy(train_transfer(pretrained, train, strategy, config), x_eval, y_eval)
 
 
 def _device(model: nn.Module) -> torch.device:

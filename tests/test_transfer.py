@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
+from mnist_lab.metrics import accuracy
 from mnist_lab.models import MLP
 from mnist_lab.train import TrainConfig, fit
 from mnist_lab.transfer import (
     TransferConfig,
     features,
+    fit_head,
     freeze,
     new_head,
     prepare,
     subset_classes,
+    train_transfer,
     trainable,
     transfer,
 )
@@ -161,3 +165,49 @@ def test_new_head_with_depth_reads_an_earlier_layer():
 def test_new_head_rejects_a_depth_beyond_the_hidden_layers():
     with pytest.raises(ValueError, match="depth must be between 0 and 2"):
         new_head(tiny_mlp(), 3, depth=3)
+
+
+def separable_features(n: int = 300, width: int = 6, num_classes: int = 3, seed: int = 0):
+    """Features (n, width) whose labels a linear head can predict exactly."""
+    gen = torch.Generator().manual_seed(seed)
+    feats = torch.randn(n, width, generator=gen)
+    return feats, (feats @ torch.randn(width, num_classes, generator=gen)).argmax(dim=1)
+
+
+def test_fit_head_fits_linearly_separable_features():
+    feats, y = separable_features()
+    head = fit_head(nn.Linear(6, 3), feats, y, iters=100, l2=0.0)
+    assert accuracy(head, feats, y) > 0.97
+
+
+def test_fit_head_copes_with_features_of_very_different_scales():
+    feats, y = separable_features()
+    scales = torch.tensor([1e-3, 1.0, 1e3, 1.0, 10.0, 1e-2])  # ReLU features are rarely alike
+    head = fit_head(nn.Linear(6, 3), feats * scales, y, iters=100, l2=0.0)
+    assert accuracy(head, feats * scales, y) > 0.97  # the head reads the raw, unscaled features
+
+
+def test_fit_head_rejects_features_and_labels_of_different_lengths():
+    with pytest.raises(ValueError, match="feats has 4 rows but y has 3 labels"):
+        fit_head(nn.Linear(2, 2), torch.zeros(4, 2), torch.tensor([0, 1, 0]))
+
+
+def test_train_transfer_frozen_trains_the_head_and_nothing_else():
+    source = tiny_mlp()
+    model = train_transfer(source, tiny_data(), "frozen", TransferConfig(head_iters=5))
+    for kept, pretrained in zip(model.linears()[:-1], source.linears()[:-1]):
+        assert torch.equal(kept.weight.cpu(), pretrained.weight)  # hidden layers: the source's
+    untrained = prepare(source, 3, "frozen", TransferConfig(head_iters=5))
+    assert not torch.equal(model.out.weight.cpu(), untrained.out.weight)  # the head has learnt
+
+
+def test_train_transfer_returns_the_network_transfer_scores():
+    data = (tiny_data(seed=1), tiny_data(seed=2))
+    cfg = TransferConfig(steps=5, batch_size=16)
+    model = train_transfer(tiny_mlp(), data[0], "all", cfg)
+    assert transfer(tiny_mlp(), data, "all", cfg) == accuracy(model, *data[1])
+
+
+def test_transfer_config_rejects_a_negative_weight_decay():
+    with pytest.raises(ValueError, match="head_l2 must be >= 0"):
+        TransferConfig(head_l2=-1.0)
