@@ -202,6 +202,23 @@ def test_reproduce_writes_json_for_one_epoch_of_the_baseline(tmp_path, capsys):
     assert "baseline" in capsys.readouterr().out
 
 
+def test_rows_over_seeds_trains_side_by_side_to_the_same_runs_as_one_at_a_time():
+    data = small_data()
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(3)  # three runs at once, in threads
+        first, side_by_side = rows_over_seeds(("baseline", "adam"), (0, 1, 2), data)
+        for name in ("baseline", "adam"):
+            one_at_a_time = [train_book_row(name, seed=seed, data=data) for seed in (0, 1, 2)]
+            accuracies = torch.tensor([run.accuracy for run in one_at_a_time])
+            assert torch.equal(side_by_side[name], accuracies)
+            assert torch.equal(first[name].losses, one_at_a_time[0].losses)
+            for a, b in zip(first[name].model.parameters(), one_at_a_time[0].model.parameters()):
+                assert torch.equal(a, b)
+    finally:
+        torch.set_num_threads(threads)
+
+
 def test_rows_over_seeds_pairs_each_rows_accuracies_by_seed():
     data = small_data()
     first, accs = rows_over_seeds(("baseline", "bce"), (0, 1), data)

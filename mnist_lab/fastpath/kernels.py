@@ -18,11 +18,14 @@ import numpy as np
 from mnist_lab.fastpath.rule import BCE, CE, IDENTITY, MSE, SIGMOID
 
 
-def _njit(fn):
+def _njit(fn=None, *, nogil: bool = False):
     """Compile with numba. cache=True pays the compile once per machine; fastmath stays off so
     results follow IEEE rules as torch's do; error_model="numpy" lets x / 0 give inf like torch
-    (numba's default raises, and that check stops the loops vectorising)."""
-    return numba.njit(cache=True, error_model="numpy")(fn)
+    (numba's default raises, and that check stops the loops vectorising). nogil=True lets the
+    compiled function run without Python's lock, so that threads can run it side by side."""
+    if fn is None:  # used as @_njit(nogil=True)
+        return lambda f: _njit(f, nogil=nogil)
+    return numba.njit(cache=True, error_model="numpy", nogil=nogil)(fn)
 
 
 def _as(value, like):

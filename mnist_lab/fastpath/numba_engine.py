@@ -78,7 +78,7 @@ def _adam_update(params, adam_m, adam_v, seen, x, idx, nnz, da1, g_ln_w, g_ln_b,
     _adam(b2, da2, one, m_b2, v_b2, hp)
 
 
-@_njit
+@_njit(nogil=True)  # independent runs train side by side in threads (book.rows_over_seeds)
 def _train_chunk(x, labels, first, last, params, adam_m, adam_v, seen, codes, hyper, losses,
                  record_every):
     """Run steps first..last-1 (sample = step mod N) in place; return -1, or the step whose loss
