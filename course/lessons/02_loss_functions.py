@@ -402,7 +402,8 @@ assert torch.allclose(slope("BCE", z_grid, 1.0, through_sigmoid=True),
 # One training run is one draw: another seed gives other initial weights and a slightly different
 # accuracy. So before calling a difference real, we train each row from **three seeds** and compare
 # the gap between the rows with the spread within each row. A difference much larger than that
-# spread is a finding; one of the same size is noise.
+# spread is a finding; one of the same size is noise. (`rows_over_seeds` trains the runs side by
+# side, one per CPU core; each run's numbers are the same as when trained alone.)
 
 # %%
 SEEDS = (0, 1, 2)
