@@ -286,7 +286,7 @@ def _validate(
     if is_best:
         history.best_epoch = state.epoch
     if plateau is not None:
-        state.lr_scale = plateau.step(_monitored(history, config.monitor))
+        state.lr_scale = plateau.step(values[-1])
     patience = config.early_stopping
     if patience is not None and should_stop(values, patience, mode):
         state.stop = True  # no new best for `patience` epochs
@@ -296,10 +296,6 @@ def _validate(
 def _copy_weights(model: nn.Module) -> dict[str, torch.Tensor]:
     """A copy of the state dict; state_dict() alone holds references to the live tensors."""
     return {name: t.detach().clone() for name, t in model.state_dict().items()}
-
-
-def _monitored(history: History, monitor: str) -> float:
-    return history.val_acc[-1] if monitor == "val_acc" else history.val_loss[-1]
 
 
 def _monitored_curve(history: History, monitor: str) -> tuple[str, list[float]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import shutil
 import sys
 import tempfile
@@ -23,10 +22,9 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-from nbclient import NotebookClient
 
 from mnist_lab.course.paths import REPO
-from mnist_lab.course.runner import HEADLESS_ENV, KERNEL_ARGS, default_jobs
+from mnist_lab.course.runner import default_jobs, execute_headless
 
 SOURCES = REPO / "course" / "lessons"
 LESSONS = REPO / "lessons"
@@ -104,10 +102,7 @@ def execute(nb: nbformat.NotebookNode, path: Path, timeout: int = 300) -> float:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)  # otter.Notebook reads its own file for the tests
     start = time.perf_counter()
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                            extra_arguments=KERNEL_ARGS,
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env={**os.environ, **HEADLESS_ENV})
+    execute_headless(nb, path.parent, timeout, record_timing=False)
     seconds = time.perf_counter() - start
     nbformat.write(nb, path)
     return seconds

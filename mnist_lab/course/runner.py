@@ -56,18 +56,26 @@ class LessonRun:
 
 def default_jobs() -> int:
     """Lessons run side by side: one per CPU core this process may use, at most 4 (memory)."""
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                      else os.cpu_count() or 1))
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+             else os.cpu_count() or 1)
+    return max(1, min(4, cores))
+
+
+def execute_headless(nb: nbformat.NotebookNode, folder: Path, timeout: int,
+                     record_timing: bool = True) -> None:
+    """Execute `nb` in place in a fresh kernel, with `folder` as its working directory and
+    HEADLESS_ENV on top of this process's environment; raises what nbclient raises."""
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=KERNEL_ARGS,
+                   record_timing=record_timing, resources={"metadata": {"path": str(folder)}}
+                   ).execute(env={**os.environ, **HEADLESS_ENV})
 
 
 def execute_lesson(path: Path, out: Path, timeout: int = 600) -> LessonRun:
     """Execute one lesson headless into `out`; a failure is recorded, not raised."""
     nb = nbformat.read(path, as_version=4)
-    env = {**os.environ, **HEADLESS_ENV}
     start, error, data_missing, detail = time.perf_counter(), None, False, ""
     try:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=KERNEL_ARGS,
-                       resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
+        execute_headless(nb, path.parent, timeout)
     except CellExecutionError as exc:
         data_missing = getattr(exc, "ename", None) in DATA_ERRORS
         detail = exc.evalue.strip() if data_missing else ""
