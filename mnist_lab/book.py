@@ -349,5 +349,5 @@ def format_table(runs: Sequence[BookRun]) -> str:
         "-" * len(head),
         *(format_row(r) for r in runs),
         "-" * len(head),
-        f"{total}  ({theirs / max(ours, 1e-9):.0f}x faster)",
+        f"{total}  ({theirs / max(ours, 1e-9):.0f}× faster)",
     ])

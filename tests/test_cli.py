@@ -118,6 +118,36 @@ def test_missing_data_is_reported_once_with_its_fix(capsys):
     assert "Skipped for missing data: 16_a, 17_b" in err and err.count("1. do this") == 1
 
 
+def executed_lesson_with_table(folder, name="06_table", printed="TABLE FROM LESSON 06"):
+    """An executed notebook in `folder` whose cell tagged "book-table" printed `printed`."""
+    folder.mkdir(exist_ok=True)
+    cell = nbformat.v4.new_code_cell("print(table)", metadata={"tags": ["book-table"]})
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed + "\n")]
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1"), cell]),
+                   folder / f"{name}.ipynb")
+
+
+def no_training(*args, **kwargs):
+    raise AssertionError("the table was trained again")
+
+
+def test_run_prints_the_table_lesson_06_trained_instead_of_training_it_again(
+        tmp_path, monkeypatch, capsys):
+    executed_lesson_with_table(tmp_path)
+    monkeypatch.setattr("mnist_lab.book.reproduce_book_table", no_training)
+    runner.print_book_table([lesson("05_a"), lesson("06_table")], tmp_path)
+    assert "TABLE FROM LESSON 06" in capsys.readouterr().out
+
+
+def test_run_trains_the_table_itself_when_lesson_06_failed(tmp_path, monkeypatch, capsys):
+    executed_lesson_with_table(tmp_path)  # a failed lesson keeps its committed outputs
+    trained = []
+    monkeypatch.setattr("mnist_lab.book.reproduce_book_table", lambda: trained.append(1) or [])
+    runner.print_book_table([lesson("06_table", "ValueError: bug")], tmp_path)
+    out = capsys.readouterr().out
+    assert trained == [1] and "TABLE FROM LESSON 06" not in out and "(no rows)" in out
+
+
 def test_lessons_stopped_by_missing_data_are_skipped_and_other_errors_fail(tmp_path):
     lessons = tmp_path / "lessons"
     lessons.mkdir()

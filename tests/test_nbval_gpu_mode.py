@@ -1,4 +1,5 @@
-"""On a GPU, nbval compares text and structure and masks the numbers (the claims check those)."""
+"""nbval's sanitising rules: on the CPU they mask what varies between runs (times, speed-ups);
+on a GPU they also mask the numbers, while the claims check those."""
 
 import re
 from pathlib import Path
@@ -32,3 +33,15 @@ def test_gpu_rules_still_see_a_changed_sentence():
     a = _sanitize("Adam beats SGD by 0.4 points", "nbval-sanitize.cfg", "nbval-sanitize-gpu.cfg")
     b = _sanitize("SGD beats Adam by 0.4 points", "nbval-sanitize.cfg", "nbval-sanitize-gpu.cfg")
     assert a != b
+
+
+def test_cpu_rules_mask_a_right_aligned_time_and_its_padding():
+    quiet = "adam        SGD → Adam     97%  -0.13    9.8 s      232 s"
+    busy = "adam        SGD → Adam     97%  -0.13   32.0 s      232 s"
+    assert _sanitize(quiet, "nbval-sanitize.cfg") == _sanitize(busy, "nbval-sanitize.cfg")
+    assert "-0.13" in _sanitize(quiet, "nbval-sanitize.cfg")  # the result is still compared
+
+
+def test_cpu_rules_mask_a_measured_speed_up():
+    rules = "nbval-sanitize.cfg"
+    assert _sanitize("(14× faster)", rules) == _sanitize("(9× faster)", rules)

@@ -136,33 +136,53 @@ def report_missing_data(runs: list[LessonRun]) -> None:
         print(f"\n{detail}", file=sys.stderr)
 
 
+def tagged_output(notebooks: list[Path], tag: str) -> str | None:
+    """What the first cell tagged `tag` in `notebooks` printed; None if no such cell printed."""
+    for path in notebooks:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if tag in cell.get("metadata", {}).get("tags", []):
+                text = "".join(o.get("text", "") for o in cell.get("outputs", [])
+                               if o.get("output_type") == "stream" and o.get("name") == "stdout")
+                return text.rstrip() or None
+    return None
+
+
+def print_book_table(runs: list[LessonRun], executed: Path = REPO / "build" / "lessons") -> None:
+    """Print the book's table as lesson 06 trained it (its cell tagged "book-table"), or, when
+    no lesson printed it, train the table here. Only lessons that ran through count: a failed
+    lesson's later cells still hold the outputs it was committed with."""
+    ran = [executed / f"{r.name}.ipynb" for r in runs if r.error is None]
+    ran = [path for path in ran if path.exists()]
+    table = tagged_output(ran, "book-table")
+    if table is not None:
+        print("\nThe book's table, as lesson 06 trained it (beside other lessons, so its times "
+              "are a busy CPU's; `mnist-lab reproduce` alone measures a quiet one):\n" + table
+              + "\n", flush=True)
+        return
+    from mnist_lab.book import format_table, reproduce_book_table
+
+    print("\nNo lesson printed the book's table; training it here ...", flush=True)
+    print(format_table(reproduce_book_table()) + "\n", flush=True)
+
+
 def main(jobs: int | None = None) -> int:
     """Run the course, `jobs` lessons at a time; return the exit status (module docstring)."""
     if missing := mnist_missing():  # every lesson needs MNIST: say so at once
         print(f"error: {missing}", file=sys.stderr)
         return 1
-    from mnist_lab.book import format_table, reproduce_book_table
-
     lessons = sorted((REPO / "lessons").glob("[0-9][0-9]_*.ipynb"))
     jobs = jobs or default_jobs()
-    print(f"Executing {len(lessons)} lessons into build/lessons/, {jobs} at a time, with the "
-          "book's table training beside them ...", flush=True)
+    print(f"Executing {len(lessons)} lessons into build/lessons/, {jobs} at a time ...",
+          flush=True)
     start = time.perf_counter()
-    # The table trains in this process while the lessons run in their kernels (its compiled loop
-    # releases the GIL), so all of them share the cores from the first second to the last.
-    with ThreadPoolExecutor(max_workers=1) as beside:
-        table = beside.submit(reproduce_book_table)
-        runs = execute_lessons(jobs=jobs)
-        failed = sum(r.error is not None and not r.data_missing for r in runs)
-        skipped = sum(r.data_missing for r in runs)
-        ok = len(runs) - failed - skipped
-        print(f"  {'all lessons':<32} {time.perf_counter() - start:6.1f} s  ({ok} ok, {failed} "
-              f"failed, {skipped} skipped for missing data; one after another they took "
-              f"{sum(r.seconds for r in runs):.0f} s)")
-        print("\nThe book's table, reproduced with the book's protocol (trained beside the "
-              "lessons, so its times are a busy CPU's; `mnist-lab reproduce` alone measures a "
-              "quiet one):", flush=True)
-        print(format_table(table.result()) + "\n", flush=True)
+    runs = execute_lessons(jobs=jobs)
+    failed = sum(r.error is not None and not r.data_missing for r in runs)
+    skipped = sum(r.data_missing for r in runs)
+    ok = len(runs) - failed - skipped
+    print(f"  {'all lessons':<32} {time.perf_counter() - start:6.1f} s  ({ok} ok, {failed} "
+          f"failed, {skipped} skipped for missing data; one after another they took "
+          f"{sum(r.seconds for r in runs):.0f} s)")
+    print_book_table(runs)
     # The course site from the notebooks just executed, so it shows what this code produces.
     from mnist_lab.course.site import SITE, build_site
 
