@@ -244,7 +244,6 @@ def rows_over_seeds(rows: Sequence[BookRow | str], seeds: Sequence[int], data: B
     one: each run's numbers are train_book_row's, only the wall time changes.
     """
     rows = [_lookup(row) for row in rows]
-    fastpath.compile_kernels()  # once, before the threads
     jobs = [(row, seed) for row in rows for seed in seeds]
     with ThreadPoolExecutor(max_workers=max(1, torch.get_num_threads())) as pool:
         trained = list(pool.map(lambda job: _trained(*job, None, "auto", 3, data), jobs))

@@ -173,9 +173,6 @@ right.set_ylabel("seconds (log scale)")
 right.legend()
 for ax in (left, right):
     ax.tick_params(axis="x", rotation=20)
-total, reference_total = sum(ours), sum(theirs)
-print(f"the whole table: {total:.1f} s on this computer, {reference_total:.0f} s with the book's "
-      f"code on a 2-core laptop CPU ({reference_total / total:.0f}× faster)")
 fig
 
 # %% [markdown]

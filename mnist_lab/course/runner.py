@@ -152,8 +152,7 @@ def print_book_table(runs: list[LessonRun], executed: Path = REPO / "build" / "l
     no lesson printed it, train the table here. Only lessons that ran through count: a failed
     lesson's later cells still hold the outputs it was committed with."""
     ran = [executed / f"{r.name}.ipynb" for r in runs if r.error is None]
-    ran = [path for path in ran if path.exists()]
-    table = tagged_output(ran, "book-table")
+    table = tagged_output([path for path in ran if path.exists()], "book-table")
     if table is not None:
         print("\nThe book's table, as lesson 06 trained it (beside other lessons, so its times "
               "are a busy CPU's; `mnist-lab reproduce` alone measures a quiet one):\n" + table
