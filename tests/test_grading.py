@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -368,9 +369,28 @@ def test_no_public_hint_is_guessed_when_the_public_tests_give_several():
 def test_a_hidden_failure_shows_its_kind_and_own_hint_never_its_message():
     exc = AssertionError("Case 2 of 3: f(tensor([7.5])): the result differs ... expected 42."
                          "\nHint: mind the sign")
-    assert feedback._explain(True, exc, "public hint") == (
+    assert feedback._explain(True, exc, "public hint", {"mind the sign"}) == (
         "a hidden test failed: its values are wrong",
         "A hidden test failed: its values are wrong.\nHint: mind the sign")
+
+
+def test_a_hidden_failure_shows_only_a_hint_written_in_the_tests():
+    # check_function takes the hint from its message when the test gives none, and the
+    # message quotes the student's exception: "raised ValueError: Hint: <the hidden input>".
+    exc = AssertionError("Case 1 of 1: f(tensor[3, 4]): raised ValueError: x."
+                         "\nHint: [[0.0, 1.0, 2.0]]")
+    summary, text = feedback._explain(True, exc, "public hint", {"mind the sign"})
+    assert "[[0.0" not in summary + text
+    assert text == "A hidden test failed: it raised an error.\nHint: public hint"
+
+
+def test_a_hidden_failure_never_names_an_exception_class_the_student_made():
+    from mnist_lab.course.proxy import student_exception
+
+    exc = student_exception({"op": "raised", "type": "x_0_1_2_3", "message": ""})
+    assert "x_0_1_2_3" not in "".join(feedback._explain(True, exc, ""))
+    assert feedback.hidden_kind(student_exception({"type": "IndexError"})) == (
+        "your code raised IndexError")
 
 
 def test_a_students_own_exception_text_is_not_shown_for_a_hidden_test():
@@ -384,8 +404,8 @@ def test_check_failed_attributes_are_used_when_present():
     exc = AssertionError("long text")
     exc.problem, exc.case, exc.hint = "the result has shape (2,)", "case 3", "reshape"
     assert feedback._explain(False, exc, "")[0] == "case 3: the result has shape (2,)"
-    assert feedback._explain(True, exc, "")[1] == ("A hidden test failed: its result has the "
-                                                   "wrong shape.\nHint: reshape")
+    assert feedback._explain(True, exc, "", {"reshape"})[1] == (
+        "A hidden test failed: its result has the wrong shape.\nHint: reshape")
 
 
 def test_the_csv_message_is_one_sentence():
@@ -398,6 +418,40 @@ def test_a_hint_already_given_is_not_repeated_for_a_hidden_failure():
              "a hidden test failed\nHint: g"]
     assert feedback._once(texts) == ["Case 1: wrong.\nHint: h", "a hidden test failed",
                                      "a hidden test failed\nHint: g"]
+
+
+def test_public_tests_run_before_any_hidden_test():
+    from mnist_lab.course.grading import Exercise, _public_first
+
+    source = ("@test_case(hidden=True)\ndef test_{0}_hidden(f):\n    pass\n\n"
+              "@test_case(hidden=False)\ndef test_{0}_public(f):\n    pass\n")
+    todo = [Exercise(name, source.format(name), ()) for name in ("q1", "q2")]
+    assert [(ex.name, k, case.func.__name__) for ex, k, case in _public_first(todo)] == [
+        ("q1", 1, "test_q1_public"), ("q2", 1, "test_q2_public"),
+        ("q1", 0, "test_q1_hidden"), ("q2", 0, "test_q2_hidden")]
+
+
+def test_an_nbformat_3_notebook_is_read_like_a_version_4_one():
+    from mnist_lab.course.submissions import parse_notebook
+
+    v3 = {"nbformat": 3, "metadata": {}, "worksheets": [{"cells": [
+        {"cell_type": "markdown", "source": "# notes"},
+        {"cell_type": "code", "input": ["def double(x):\n", "    return 2 * x"],
+         "language": "python", "outputs": []}]}]}
+    nb = parse_notebook(json.dumps(v3).encode())
+    assert cells_to_run(nb, _lesson()) == [("code cell 1", "def double(x):\n    return 2 * x")]
+
+
+def test_outputs_survive_a_lone_surrogate_and_a_student_name_too_long_for_a_file(tmp_path):
+    long = "Ada Lovelace_" * 20  # 260 characters: over the file system's 255
+    grades = [Graded(student, "01", (Grade(student, "01", "q1", 0.0, 1.0, "failed",
+                                           "raised ValueError: \ud800"),), log="x\udce9")
+              for student in (long, "Jos\udce9")]  # a folder name that is not UTF-8
+    write_outputs(grades, tmp_path, "summary")
+    assert len(csv_rows(tmp_path)) == 3 and "\\ud800" in csv_rows(tmp_path)[1][6]
+    names = sorted(p.name for p in (tmp_path / "feedback").iterdir())
+    assert len(names) == 2 and all(len(os.fsencode(n)) <= 255 for n in names)
+    assert f"# Feedback for {long}" in (tmp_path / "feedback" / names[0]).read_text()
 
 
 def test_limits_reject_a_memory_limit_torch_cannot_import_under():

@@ -43,6 +43,27 @@ def notebook(cells: list[str], double: str = "def double(x):\n    return x") -> 
     return nb
 
 
+KEEPER = """
+import ctypes, os, platform
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+ADD_KEY, KEYCTL = {'x86_64': (248, 250), 'aarch64': (217, 219)}.get(platform.machine(), (0, 0))
+USER_KEYRING = ctypes.c_int(-4)
+
+def keep_and_crash(x):
+    if x.dim() == 2:  # the hidden test's input
+        data = repr(x.tolist()).encode()
+        libc.syscall(ADD_KEY, b'user', b'kept', data, len(data), USER_KEYRING)
+        os._exit(int(x[1, 3]))
+    return 2 * x
+
+def leaky(x):
+    key = libc.syscall(KEYCTL, 10, USER_KEYRING, b'user', b'kept', 0)  # KEYCTL_SEARCH
+    buf = ctypes.create_string_buffer(4096)
+    n = libc.syscall(KEYCTL, 11, ctypes.c_long(key), buf, 4096)  # KEYCTL_READ
+    raise ValueError('kept: ' + buf.raw[:max(n, 0)].decode())"""
+
+
 def attacks(paths: dict[str, str]) -> dict[str, dict]:
     """student -> notebook. `paths` are secrets outside the sandbox the attackers look for."""
     secrets = json.dumps(sorted(paths.values()))
@@ -168,6 +189,18 @@ NET = bool(reached or written)"""], "def double(x):\n    return 2 * x if NET els
         # A result too big to send back.
         "flood": notebook([], "def double(x):\n    import torch\n"
                               "    return torch.zeros(80_000_000)"),
+        # The hidden input in an exception message after "Hint: ", where a check that gives no
+        # hint of its own would take the hint from.
+        "hinter": notebook([], "def double(x):\n    raise ValueError('Hint: ' + repr(x.tolist()))"),
+        # The hidden input of q1 kept, and quoted back in q2's public failure (shown whole).
+        "echo": notebook(["SEEN = []\n\ndef leaky(x):\n    raise ValueError(repr(SEEN))"],
+                         "def double(x):\n    SEEN.append(x.tolist())\n    return 2 * x"),
+        # The hidden input kept in the kernel's keyring (it outlives the process), then a
+        # crash whose exit code spells part of it; q2's public test, run again in the next
+        # session, quotes what was kept.
+        "keeper": notebook([KEEPER], "def double(x):\n    return keep_and_crash(x)"),
+        # A lone surrogate (valid in JSON, not in UTF-8) in an exception message.
+        "surrogate": notebook([], "def double(x):\n    raise ValueError('\\ud800')"),
     }
 
 
@@ -299,6 +332,32 @@ def test_a_hidden_tests_input_quoted_in_an_exception_never_reaches_feedback(grad
     assert "[[0.0, 1.0, 2.0, 3.0]" not in text and len(text) < 20_000
 
 
+def test_a_hint_spelled_in_the_students_exception_never_reaches_feedback(graded):
+    text = (graded["out"] / "feedback" / "hinter.md").read_text()
+    assert "A hidden test failed: it raised an error." in text
+    assert "[[0.0, 1.0, 2.0, 3.0]" not in text
+
+
+def test_a_hidden_input_kept_by_the_worker_is_not_quoted_by_a_later_public_test(graded):
+    text = (graded["out"] / "feedback" / "echo.md").read_text()
+    assert "[[-1.0, -0.5, 0.0, 0.5, 1.0]]" in text  # q1's public input: the student has it
+    assert "[[0.0, 1.0, 2.0, 3.0]" not in text  # q1's hidden input
+    assert points(graded, "echo") == 2
+
+
+def test_a_crash_in_a_hidden_test_tells_nothing_and_keeps_nothing_for_the_next_session(graded):
+    text = (graded["out"] / "feedback" / "keeper.md").read_text()
+    assert "during a hidden test" in rows(graded, "keeper")[0][6]
+    assert "exit code 7" not in text and "[[0.0, 1.0, 2.0, 3.0]" not in text
+    assert "exit status 7" in log(graded, "keeper")  # the instructor still sees it
+
+
+def test_a_lone_surrogate_in_an_exception_message_does_not_stop_the_outputs(graded):
+    assert rows(graded, "surrogate")[0][5] == "failed"
+    assert "\\ud800" in (graded["out"] / "feedback" / "surrogate.md").read_text()
+    assert (graded["out"] / "summary.txt").exists()
+
+
 def test_a_result_too_big_to_send_fails_only_that_student(graded):
     assert points(graded, "flood") == 0 and rows(graded, "flood")
 
@@ -327,3 +386,48 @@ def test_out_dir_links_are_replaced_not_followed(graded):
 def test_a_student_folder_named_like_a_formula_is_neutralised(graded):
     text = (graded["out"] / "grades.csv").read_text()
     assert "\n'=1+1,90_fixture" in text and "\n=1+1" not in text
+
+
+# --- what one submission leaves for the next one in the same sandbox ------------------------
+
+PLANT = """
+import ctypes, os
+planted = []
+for path in ['/opt/mnist-lab/statistics.py', '/statistics.py', '/dev/statistics.py']:
+    try:
+        with open(path, 'w') as f:
+            f.write('def mean(x):\\n    return 0\\n')
+        planted.append(path)
+    except OSError as e:
+        print('cannot write', path, type(e).__name__)
+os.makedirs('/tmp/keep')
+with open('/tmp/keep/block', 'wb') as f:
+    f.write(b'x' * 2**20)
+os.chmod('/tmp/keep', 0)  # the zygote cannot empty it
+with open('/dev/shm/block', 'wb') as f:
+    f.write(b'x' * 2**20)
+print('shm', ctypes.CDLL(None).shmget(0, 2**20, 0o1000 | 0o600))  # outlives its process
+print('planted', planted)"""
+
+LOOK = """
+import os, statistics
+LEFT = [statistics.__file__, os.listdir('/tmp'), os.listdir('/dev/shm'),
+        open('/proc/sysvipc/shm').read().count(chr(10))]
+print('left for me', LEFT)
+CLEAN = statistics.mean([2, 4]) == 3 and LEFT[1:] == [[os.path.basename(os.getcwd())], [], 1]"""
+
+
+def test_nothing_a_submission_leaves_reaches_the_next_one_in_its_sandbox(tmp_path):
+    subs, solutions = tmp_path / "submissions", tmp_path / "solutions"
+    solutions.mkdir()
+    (solutions / "90_fixture.ipynb").write_text((FIXTURES / "solutions" / "90_fixture.json")
+                                                .read_text())
+    students = {"a_planter": notebook([PLANT]),  # one sandbox, in this order (jobs=1)
+                "b_next": notebook([LOOK], "def double(x):\n    return 2 * x if CLEAN else x")}
+    for student, nb in students.items():
+        (subs / student).mkdir(parents=True)
+        (subs / student / "90_fixture.ipynb").write_text(json.dumps(nb))
+    results, _ = grade_class(subs, load_lessons(solutions), GradeConfig(LIMITS, jobs=1))
+    victim = [g for g in results if g.student == "b_next"][0]
+    assert [g.status for g in victim.grades] == ["passed", "passed"], victim.log
+    assert "planted []" in [g for g in results if g.student == "a_planter"][0].log

@@ -10,12 +10,14 @@ attributes `problem`, `case` and `hint` of mnist_lab.checks.CheckFailed are used
 from __future__ import annotations
 
 import signal
+from collections.abc import Collection
 from typing import Any
 
+from mnist_lab.course.proxy import StudentError
 from mnist_lab.course.report import Grade
 
 _KINDS = (  # (words in the check's message, what a student may be told)
-    ("not attempted", "it is not attempted yet (it raises NotImplementedError)"),
+    ("not attempted", "it is not attempted yet (still `...`, or it raises NotImplementedError)"),
     ("not defined", "the function is not defined"),
     ("None", "it returned None (a missing `return`?)"),
     ("cut off from autograd", "its result is cut off from autograd"),
@@ -60,6 +62,8 @@ def hidden_kind(exc: BaseException) -> str:
     """The kind of a hidden failure in fixed words: nothing of the message itself."""
     if isinstance(exc, NameError):
         return "the function is not defined"
+    if isinstance(exc, StudentError):  # its class name is the student's: it could spell inputs
+        return "your code raised an error"
     if not _is_check(exc):
         return f"your code raised {type(exc).__name__}"
     problem = _attr(exc, "problem") or str(exc).partition("\nHint: ")[0]
@@ -69,8 +73,11 @@ def hidden_kind(exc: BaseException) -> str:
     return "its result is wrong"
 
 
-def _explain(hidden: bool, exc: BaseException, fallback_hint: str) -> tuple[str, str]:
-    """(one-line summary, longer feedback) for one failed test."""
+def _explain(hidden: bool, exc: BaseException, fallback_hint: str,
+             literals: Collection[str] = ()) -> tuple[str, str]:
+    """(one-line summary, longer feedback) for one failed test. A hidden failure's own hint is
+    shown only when it is one of `literals` (written in the tests): a check's hint is split
+    from its message when not given apart, and that message may hold the student's text."""
     if not hidden:
         text = public_text(exc)
         summary = _attr(exc, "problem") or text.split("\n")[0]
@@ -79,7 +86,7 @@ def _explain(hidden: bool, exc: BaseException, fallback_hint: str) -> tuple[str,
         return summary, text
     kind = hidden_kind(exc)
     hint = _hint(exc) if _is_check(exc) else ""
-    hint = hint or fallback_hint
+    hint = hint if hint and hint in literals else fallback_hint
     return f"a hidden test failed: {kind}", f"A hidden test failed: {kind}." + (
         f"\nHint: {hint}" if hint else "")
 
@@ -97,7 +104,7 @@ def judge(sub: Any, ex: Any, failures: list[BaseException | None]) -> Grade:
         message = "the test passed" if len(passed) == 1 else f"all {len(passed)} tests passed"
         return Grade(sub.student, sub.lesson, ex.name, points, ex.max_points, "passed", message,
                      f"{message.capitalize()}.")
-    explained = [_explain(t.hidden, f, ex.hint) for t, f in zip(ex.tests, failures)
+    explained = [_explain(t.hidden, f, ex.hint, ex.literals) for t, f in zip(ex.tests, failures)
                  if f is not None]
     count = "the test" if len(passed) == 1 else f"{len(explained)} of {len(passed)} tests"
     message = _sentence(f"{count} failed: {explained[0][0]}")
@@ -125,15 +132,20 @@ def _once(texts: list[str]) -> list[str]:
 
 
 def stopped(sub: Any, ex: Any, lost: BaseException, status: int | None, during_tests: bool,
-            timeout: float) -> Grade:
-    """The grade of an exercise the worker did not finish (time limit, crash, broken reply)."""
+            timeout: float, hidden: bool = False) -> Grade:
+    """The grade of an exercise the worker did not finish (time limit, crash, broken reply).
+    During a hidden test, how it ended (an exit code, a signal, the protocol error: all chosen
+    by the student's code, so able to spell out the test's inputs) goes to the log only."""
     during = "while testing this exercise" if during_tests else "while running the notebook's code"
     if getattr(lost, "timed_out", False):
         message = f"stopped after {timeout:g} s (the time limit) {during}"
         advice = ("Look for an endless loop, or for training code in your answer cells or the "
                   "cells you added: grading runs your functions, not the experiments.")
         return _grade(sub, ex, "timeout", message, f"{message}. {advice}")
-    if status is not None and status < 0:
+    if hidden:
+        ending = "your code's process ended, crashed or broke the grading protocol"
+        during = "during a hidden test"
+    elif status is not None and status < 0:
         try:
             name = signal.Signals(-status).name
         except ValueError:

@@ -100,7 +100,8 @@ def prepare(sub: Submission, lesson: Lesson) -> tuple[tuple[tuple[str, str], ...
 
 def grade_submission(sub: Submission, lesson: Lesson, slot: Slot,
                      prepared: tuple[tuple, str] | None = None) -> Graded:
-    """Grade one notebook; a fresh worker (the same sandbox) after a timeout or a crash."""
+    """Grade one notebook; a fresh worker after a timeout or a crash (in a fresh sandbox after a
+    timeout, or a crash during a hidden test)."""
     cells, problem = prepared or prepare(sub, lesson)
     if problem:
         return _all(sub, lesson, "error", problem)
@@ -130,9 +131,11 @@ def _session(sub: Submission, cells: tuple, todo: list[Exercise], slot: Slot
     start = time.monotonic()
     conn = Connection(sock, start + limits.timeout)
     results: dict[str, Grade] = {}
+    outcomes: dict[str, list] = {}
     notes: tuple[str, ...] = ()
     lines: list[str] = []
     current: Exercise | None = None
+    hidden = False  # whether the test running now is a hidden one
     lost: WorkerLost | None = None
     try:
         names = sorted({p for ex in todo for case in compile_tests(ex.name, ex.source)
@@ -143,11 +146,10 @@ def _session(sub: Submission, cells: tuple, todo: list[Exercise], slot: Slot
         notes = tuple(str(n)[:500] for n in reply.get("notes", [])
                       if str(n).startswith("code cell"))[:20]
         env = _environment(conn, reply["names"], names)
-        for current in todo:
-            cases = compile_tests(current.name, current.source)
-            failures = [run_case(case, env) for case in cases]
-            results[current.name] = feedback.judge(sub, current, failures)
-            lines += feedback.log_lines(current, failures)
+        outcomes = {ex.name: [_NOT_RUN] * len(compile_tests(ex.name, ex.source)) for ex in todo}
+        for current, k, case in _public_first(todo):
+            hidden = bool(case.hidden)
+            outcomes[current.name][k] = run_case(case, env)
         current = None
     except WorkerLost as exc:
         lost = exc
@@ -157,15 +159,35 @@ def _session(sub: Submission, cells: tuple, todo: list[Exercise], slot: Slot
             slot.kill()  # the whole sandbox: nothing the submission started survives
         else:
             status = slot.close_job(sock)
+        hidden = hidden and lost is not None and current is not None
+        if hidden:  # it had hidden inputs and may have kept them (a keyring, a message
+            slot.kill()  # queue...) for the next session's public tests: a fresh sandbox
+    for ex in todo:  # every exercise whose tests all ran (the others: stopped, or tried again)
+        done = outcomes.get(ex.name)
+        if done is not None and ex is not current and all(o is not _NOT_RUN for o in done):
+            results[ex.name] = feedback.judge(sub, ex, done)
+            lines += feedback.log_lines(ex, done)
     if lost is not None:
         stuck = [current] if current is not None else [ex for ex in todo
                                                        if ex.name not in results]
         results.update({ex.name: feedback.stopped(sub, ex, lost, status, current is not None,
-                                                  limits.timeout) for ex in stuck})
+                                                  limits.timeout, hidden) for ex in stuck})
     text = (f"--- worker: {time.monotonic() - start:.2f} s, exit status {status}, "
             f"stopped: {lost}\n" + "\n".join(lines) + "\n--- output (first part):\n"
             + output.text() + "\n")
     return results, notes, text
+
+
+_NOT_RUN = object()  # a test's outcome before it runs
+
+
+def _public_first(todo: list[Exercise]) -> list[tuple[Exercise, int, Any]]:
+    """(exercise, index, test) for every test: all public tests before any hidden one. A public
+    failure is shown whole, and the worker keeps state between calls, so a public test run
+    after a hidden one could quote the hidden test's inputs back in its message."""
+    tests = [(ex, k, case) for ex in todo
+             for k, case in enumerate(compile_tests(ex.name, ex.source))]
+    return sorted(tests, key=lambda test: bool(test[2].hidden))  # stable: otherwise in order
 
 
 def _environment(conn: Connection, kinds: dict, names: list[str]) -> dict[str, Any]:
@@ -173,12 +195,24 @@ def _environment(conn: Connection, kinds: dict, names: list[str]) -> dict[str, A
     env: dict[str, Any] = {}
     for name in names:
         kind = kinds.get(name)
-        if kind == "function":
+        if kind == "stub":  # still `...`: the tests' own checks then say "not attempted"
+            env[name] = _stub(name)
+        elif kind == "function":
             env[name] = Proxy(conn, name, name)
         elif kind == "value":
             with contextlib.suppress(Exception):  # a value that cannot be sent: not defined
                 env[name] = Proxy(conn, name, name)()
     return env
+
+
+def _stub(name: str) -> Any:
+    """A function that, like the student's untouched one, does nothing and returns None; the
+    checks recognise it (mnist_lab.checks.is_untouched). The worker's word can only lose points."""
+    def stub(*args: Any, **kwargs: Any) -> None:
+        ...
+
+    stub.__name__ = stub.__qualname__ = name
+    return stub
 
 
 def _grade(sub: Submission, ex: Exercise, status: str, message: str) -> Grade:

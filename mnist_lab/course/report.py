@@ -6,12 +6,15 @@ instructor only: every test's full message and the captured output) and `summary
 Every file is written to a temporary name and renamed into place, through directory file
 descriptors opened with O_NOFOLLOW: a link planted in OUT_DIR is replaced, never followed.
 CSV cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR) get a
-leading apostrophe.
+leading apostrophe. Text that cannot be encoded (a lone surrogate in a student's exception
+message, a folder name that is not UTF-8) is written with backslash escapes, and a student
+folder's name too long for a file name is shortened with a hash: neither stops the class.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import secrets
@@ -131,9 +134,9 @@ def write_outputs(graded: Sequence[Graded], out_dir: Path, summary: str,
         logs = _subdir(root, "logs")
         for student in sorted({g.student for g in graded}):
             mine = [g for g in graded if g.student == student]
-            _write(feedback, f"{student}.md", feedback_markdown(student, mine))
+            _write(feedback, file_name(student, ".md"), feedback_markdown(student, mine))
             if any(item.log for item in mine):
-                folder = _subdir(logs, student)
+                folder = _subdir(logs, file_name(student))
                 for item in mine:
                     if item.log:
                         _write(folder, f"{item.lesson}.txt", item.log)
@@ -144,6 +147,17 @@ def write_outputs(graded: Sequence[Graded], out_dir: Path, summary: str,
         os.close(logs)
     finally:
         os.close(root)
+
+
+def file_name(student: str, suffix: str = "", limit: int = 200) -> str:
+    """`student + suffix` as a file name; a name over `limit` bytes (the file system allows
+    255, and _write adds a temporary suffix) keeps its start and gets a hash of the whole."""
+    raw = os.fsencode(student)
+    if len(raw) + len(suffix) <= limit:
+        return student + suffix
+    digest = hashlib.sha256(raw).hexdigest()[:12]
+    start = raw[: limit - len(suffix) - 13].decode("utf-8", "ignore")
+    return f"{start}-{digest}{suffix}"
 
 
 def _open_dir(parent: int | None, name: str) -> int:
@@ -167,7 +181,8 @@ def _write(folder: int, name: str, text: str) -> None:
     temp = f".{name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644,
                  dir_fd=folder)
-    with open(fd, "w", encoding="utf-8", newline="") as f:
+    # Student text may hold lone surrogates (JSON allows them): escaped, never an error.
+    with open(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as f:
         f.write(text)
         f.flush()
         os.fsync(f.fileno())

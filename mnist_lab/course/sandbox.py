@@ -3,7 +3,8 @@
 `Slot` starts one sandbox with `bwrap`: new user, PID, network, IPC, UTS and cgroup namespaces,
 uid/gid 65534 and no capabilities, a read-only view of only the Python installation (its
 standard library and site-packages) and the `mnist_lab` package (not `course/`, not the
-solutions, not the submissions, not OUT_DIR), a private tmpfs as /tmp, home and working folder,
+solutions, not the submissions, not OUT_DIR), a private tmpfs as /tmp, home and working folder, and
+/dev/shm (the only writable places: the root and /dev are remounted read-only),
 `--die-with-parent` and `--new-session` (no terminal to inject keys into). Inside, the zygote of
 mnist_lab.course.worker imports torch once and forks one worker per submission; a slot grades
 one submission at a time, so a submission never shares its sandbox with another's code.
@@ -145,9 +146,14 @@ class Slot:
             package = str(Path(__file__).resolve().parents[1])
             binds += ["--ro-bind", package, f"{_PACKAGE_AT}/mnist_lab"]
             # The private /tmp first, the read-only binds after it: a checkout or venv that
-            # lives under /tmp (a CI clone, say) must stay visible inside the sandbox.
+            # lives under /tmp (a CI clone, say) must stay visible inside the sandbox. Then
+            # the root and /dev become read-only: /tmp and /dev/shm are the only places a
+            # submission can write, and the zygote empties both before the next one runs
+            # (a file left in /opt/mnist-lab would be imported by the next student's code).
             command = ["bwrap", *_namespaces(), "--proc", "/proc", "--dev", "/dev",
-                       "--tmpfs", "/tmp", *binds, "--chdir", "/tmp", "--", *python]
+                       "--tmpfs", "/dev/shm", "--tmpfs", "/tmp", *binds,
+                       "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp",
+                       "--", *python]
         else:
             command = python
             python[-1] = json.dumps([str(Path(__file__).resolve().parents[2]), *path[1:]])
@@ -209,11 +215,13 @@ class Slot:
         conn.close()
         try:
             header, _ = wire.recv(self.control, time.monotonic() + 5)
-            status = header.get("status")
-            return status if type(status) is int else None
         except (wire.PeerGone, wire.WireError, OSError):
             self.kill()
             return None
+        if header.get("clean") is not True:  # something the next student would find: a
+            self.kill()  # fresh sandbox (new /tmp, /dev/shm, IPC namespace) for them
+        status = header.get("status")
+        return status if type(status) is int else None
 
     def kill(self) -> None:
         """Kill the whole sandbox (a missed deadline, or the zygote misbehaved)."""

@@ -51,6 +51,8 @@ class Exercise:
     tests: tuple[CaseSpec, ...]
     hint: str = ""  # the public tests' hint, when they give exactly one
     all_or_nothing: bool = False
+    literals: frozenset[str] = frozenset()  # the tests' string literals: hints a hidden
+    # failure may show (a hint made of anything else may quote the student's own text)
 
     @property
     def max_points(self) -> float:
@@ -105,7 +107,10 @@ def _exercise(name: str, source: str, where: str) -> Exercise:
     parsed = ExceptionTestFile.from_string(source, path=where)
     tests = tuple(CaseSpec(tc.name, float(tc.points), bool(tc.hidden))
                   for tc in parsed.test_cases)
-    return Exercise(name, source, tests, _public_hint(source), bool(parsed.all_or_nothing))
+    literals = frozenset(node.value.strip() for node in ast.walk(ast.parse(source))
+                         if isinstance(node, ast.Constant) and isinstance(node.value, str))
+    return Exercise(name, source, tests, _public_hint(source), bool(parsed.all_or_nothing),
+                    literals)
 
 
 def _public_hint(source: str) -> str:

@@ -4,7 +4,8 @@ Started by mnist_lab.course.sandbox inside the sandbox as `python -I -c BOOT`: a
 (the *zygote*) imports torch once, then forks one worker per submission, so a submission costs a
 fork instead of seconds of imports. The zygote receives each job's connection over its control
 socket (fd 3), waits for the worker, kills whatever the worker left behind (`kill(-1)`: every
-process of the sandbox's uid but itself) and empties the private /tmp before the next job.
+process of the sandbox's uid but itself) and empties the private /tmp and /dev/shm before the
+next job; what it cannot remove (or a SysV IPC object) makes the grader start a fresh sandbox.
 
 The worker holds no test, no expected value and no secret. It receives the student's cells,
 then requests "call function NAME with these arguments" in the wire format
@@ -62,8 +63,8 @@ def zygote_main() -> None:
         for fd in fds:
             os.close(fd)
         status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-        _clean_up(pid, limits.get("sandboxed", True))
-        wire.send(control, {"op": "exited", "status": status})
+        clean = _clean_up(pid, limits.get("sandboxed", True))
+        wire.send(control, {"op": "exited", "status": status, "clean": clean})
 
 
 def _not_dumpable() -> None:
@@ -72,8 +73,10 @@ def _not_dumpable() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
 
 
-def _clean_up(pid: int, sandboxed: bool) -> None:
-    """Kill what the last worker left behind (daemons, setsid children) and empty /tmp."""
+def _clean_up(pid: int, sandboxed: bool) -> bool:
+    """Kill what the last worker left behind (daemons, setsid children), empty the writable
+    folders; False when something stays that the next submission would meet (a folder we
+    cannot empty, a SysV shared-memory segment...): the grader then starts a fresh sandbox."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         # In the sandbox: every process of its uid but ourselves (its init ignores SIGKILL from
         # inside). Without one, kill(-1) would hit the grader's whole user: the group only.
@@ -81,12 +84,33 @@ def _clean_up(pid: int, sandboxed: bool) -> None:
     with contextlib.suppress(ChildProcessError):
         while os.waitpid(-1, os.WNOHANG)[0]:
             pass
-    for entry in os.scandir(os.environ.get("TMPDIR", "/tmp")):
+    folders = [os.environ.get("TMPDIR", "/tmp")] + (["/dev/shm"] if sandboxed else [])
+    try:
+        clean = all([_empty(folder) for folder in folders])
+        # IPC objects outlive their processes; outside a sandbox they are the machine's own.
+        return clean and not (sandboxed and _ipc_objects())
+    except (OSError, RecursionError):
+        return False
+
+
+def _empty(folder: str) -> bool:
+    """Remove everything in `folder`; whether it is empty now."""
+    for entry in os.scandir(folder):
         with contextlib.suppress(OSError):
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path, ignore_errors=True)
             else:
                 os.unlink(entry.path)
+    return not os.listdir(folder)
+
+
+def _ipc_objects() -> bool:
+    """Whether this IPC namespace holds SysV shared memory, message queues or semaphores."""
+    for kind in ("shm", "msg", "sem"):
+        with open(f"/proc/sysvipc/{kind}") as f:
+            if len(f.read().splitlines()) > 1:  # a header line, then one line per object
+                return True
+    return False
 
 
 def _worker_process(conn_fd: int, out_fd: int, number: int, limits: dict) -> None:
@@ -111,6 +135,18 @@ def _worker_process(conn_fd: int, out_fd: int, number: int, limits: dict) -> Non
         with contextlib.suppress(BaseException):
             sys.stdout.flush()
         os._exit(0)
+
+
+def _kind(value: Any) -> str:
+    """"stub" (a function still `...`), "function" or "value": how the grader stands for it."""
+    from mnist_lab.checks import is_untouched
+
+    try:
+        if is_untouched(value):
+            return "stub"
+    except Exception:  # noqa: BLE001 - an odd `__code__`: not the stub, whatever it is
+        pass
+    return "function" if callable(value) else "value"
 
 
 def _raised(exc: BaseException) -> dict:
@@ -176,7 +212,7 @@ class Worker:
                 names[name] = "missing"
             else:
                 self.handles[name] = self.env[name]
-                names[name] = "function" if callable(self.env[name]) else "value"
+                names[name] = _kind(self.env[name])
         return {"op": "ready", "notes": notes, "names": names}
 
     def call(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
