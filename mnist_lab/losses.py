@@ -133,21 +133,28 @@ def make_loss(
     if name not in LOSSES:
         raise ValueError(f"unknown loss {name!r}; choose one of {LOSSES}")
     weight = None if class_weights is None else _class_weights(class_weights, num_classes)
+    moved: dict[torch.device, torch.Tensor] = {}
+
+    def weight_on(device: torch.device) -> torch.Tensor:
+        # One copy per device, not one per step: a copy onto a GPU waits for the GPU.
+        if device not in moved:
+            moved[device] = weight.to(device)
+        return moved[device]
 
     def mse(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         targets = F.one_hot(labels, num_classes).to(outputs.dtype)  # (N, C) of 0.0 and 1.0
         if weight is None:
             return F.mse_loss(outputs, targets)
-        return mse_loss(outputs, targets, weight.to(outputs.device))
+        return mse_loss(outputs, targets, weight_on(outputs.device))
 
     def bce(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         if weight is None:
             return _bce_on_labels(outputs, labels)
         targets = F.one_hot(labels, num_classes).to(outputs.dtype)
-        return bce_loss(outputs, targets, weight.to(outputs.device))
+        return bce_loss(outputs, targets, weight_on(outputs.device))
 
     def xent(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        w = None if weight is None else weight.to(outputs.device)
+        w = None if weight is None else weight_on(outputs.device)
         return F.cross_entropy(outputs, labels, weight=w)
 
     return {"mse": mse, "bce": bce, "cross_entropy": xent}[name]

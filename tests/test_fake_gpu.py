@@ -12,6 +12,7 @@ import pytest
 import torch
 from fake_gpu import fake_gpu
 
+from mnist_lab.ensemble import train_stacked
 from mnist_lab.models import MLP
 from mnist_lab.train import TrainConfig, fit
 
@@ -92,3 +93,20 @@ def test_fit_trains_on_the_gpu_and_leaves_the_model_there():
 
 def test_fit_waits_for_the_gpu_no_more_often_with_more_steps():
     assert _syncs_of_fit(32) == _syncs_of_fit(320)  # 2 and 20 steps per epoch
+
+
+@pytest.mark.parametrize("loss", ["mse", "bce", "cross_entropy"])
+def test_fit_with_class_weights_waits_for_the_gpu_no_more_often_with_more_steps(loss):
+    weights = dict(loss=loss, class_weights=(1.0,) * 9 + (5.0,))
+    assert _syncs_of_fit(32, **weights) == _syncs_of_fit(320, **weights)
+
+
+def test_stacked_training_waits_for_the_gpu_no_more_often_with_more_steps():
+    def syncs(n_samples: int) -> int:
+        with fake_gpu() as gpu:
+            config = dataclasses.replace(FAST, device=gpu.device, loss="cross_entropy",
+                                         class_weights=(1.0,) * 9 + (5.0,))
+            train_stacked([small_model(k, "none") for k in range(2)], blobs(n_samples), config)
+        return len(gpu.syncs)
+
+    assert syncs(32) == syncs(320)
