@@ -171,7 +171,7 @@ def _compare(mine: Any, ref: torch.Tensor, what: str, atol: float, rtol: float) 
     if got.dim() == 0:
         return f"{what} is {got.item():.6g}, expected {ref.item():.6g}"
     index = tuple((~close).nonzero()[0].tolist())
-    diff = (got.double() - ref.double()).abs().max().item()
+    diff = (got.cpu().double() - ref.cpu().double()).abs().max().item()  # MPS has no float64
     return (f"{what} differs at {int((~close).sum())} of {close.numel()} entries (largest "
             f"difference {diff:.3g}); e.g. at index {index}: yours {got[index].item():.6g}, "
             f"expected {ref[index].item():.6g}")

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 DEVICE_ENV = "MNIST_LAB_DEVICE"
+NO_FLOAT64 = {"mps"}  # device types without float64 (Apple's MPS)
 
 
 def get_device(preferred: str | torch.device | None = None) -> torch.device:
@@ -32,6 +33,11 @@ def get_device(preferred: str | torch.device | None = None) -> torch.device:
     if torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def widest_float(device: str | torch.device) -> torch.dtype:
+    """float64 for exact sums and ratios, or float32 on MPS, which has no float64."""
+    return torch.float32 if torch.device(device).type in NO_FLOAT64 else torch.float64
 
 
 def seed_everything(seed: int) -> torch.Generator:

@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
+from mnist_lab.device import widest_float
+
 
 def _check_labels(labels: torch.Tensor) -> None:
     if labels.ndim != 1 or labels.dtype != torch.int64:
@@ -149,9 +151,9 @@ def balanced_accuracy(cm: torch.Tensor) -> float:
     """
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
         raise ValueError(f"cm must be a square (C, C) confusion matrix, got {tuple(cm.shape)}")
-    totals = cm.sum(dim=1).double()
+    totals = cm.sum(dim=1).to(widest_float(cm.device))
     present = totals > 0
     if not present.any():
         raise ValueError("the confusion matrix is empty")
-    recall = cm.diagonal().double()[present] / totals[present]
+    recall = cm.diagonal().to(totals.dtype)[present] / totals[present]
     return float(recall.mean())

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
+from mnist_lab.device import widest_float
+
 EVAL_BATCH_SIZE = 4096
 
 
@@ -127,7 +129,7 @@ def precision_recall(cm: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     precision = right / predicted as the class (column sum); recall = right / truly the class
     (row sum). A class never predicted (or never present) gets 0.
     """
-    right = cm.diagonal().double()
+    right = cm.diagonal().to(widest_float(cm.device))
     precision = right / cm.sum(dim=0).clamp(min=1)
     recall = right / cm.sum(dim=1).clamp(min=1)
     return precision, recall

@@ -84,7 +84,7 @@ def numerical_gradient(
 
 def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
     """max |a − b| / max(|a| + |b|, 1e-12), entry by entry: 0 for equal tensors (lesson 08)."""
-    a, b = a.detach().double(), b.detach().double()
+    a, b = a.detach().cpu().double(), b.detach().cpu().double()  # MPS has no float64
     return ((a - b).abs() / (a.abs() + b.abs()).clamp(min=1e-12)).max().item()
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import torch
 
+from mnist_lab.device import widest_float
 from mnist_lab.models import INITS
 
 
@@ -43,7 +44,8 @@ def global_norm(grads: Sequence[torch.Tensor]) -> torch.Tensor:
     """√(sum of every squared entry of every tensor): the norm of all gradients as one vector."""
     if len(grads) == 0:
         raise ValueError("grads is empty: pass a list with at least one gradient tensor")
-    return torch.sqrt(sum((g.double() ** 2).sum() for g in grads)).to(grads[0].dtype)
+    wide = widest_float(grads[0].device)
+    return torch.sqrt(sum((g.to(wide) ** 2).sum() for g in grads)).to(grads[0].dtype)
 
 
 def clip_grad_norm(

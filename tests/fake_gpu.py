@@ -15,6 +15,9 @@ what CUDA checks (roughly; the rules are `_check_devices` and `_check_generator`
 - a random draw on a device takes a generator of that device;
 - `.numpy()` (and with it np.asarray and matplotlib) refuses a GPU tensor.
 
+`fake_gpu(mps=True)` plays Apple's MPS: it refuses float64 on the pretend GPU, and adds "meta"
+to mnist_lab.device.NO_FLOAT64 so that the library knows.
+
 Each host read of a GPU value (.item(), float(), bool(), .tolist(), .cpu(), nonzero, a boolean
 mask...) is recorded in `syncs`: on a GPU each one waits for all the queued work.
 
@@ -113,7 +116,7 @@ class _HostReads(TorchFunctionMode):
             if func in (torch.tensor, torch.as_tensor):
                 _record_sync(func)  # a copy of host data onto the GPU
             out = func(*args, **{**kwargs, "device": CPU})
-            return tree_map(lambda t: FakeGpuTensor(t) if type(t) is torch.Tensor else t, out)
+            return tree_map(lambda t: _rewrap(t, {}, type(t) is torch.Tensor), out)
         return func(*args, **kwargs)
 
 
@@ -122,7 +125,8 @@ class FakeGpu:
 
     device = GPU
 
-    def __init__(self) -> None:
+    def __init__(self, mps: bool = False) -> None:
+        self.mps = mps  # refuse float64, as MPS does
         self.syncs: list[str] = []
 
 
@@ -130,11 +134,16 @@ _ACTIVE: list[FakeGpu] = []
 
 
 @contextlib.contextmanager
-def fake_gpu() -> Iterator[FakeGpu]:
-    """Within the block, "meta" is a pretend GPU of real CPU tensors (see the module docstring)."""
-    fake = FakeGpu()
+def fake_gpu(mps: bool = False) -> Iterator[FakeGpu]:
+    """Within the block, "meta" is a pretend GPU of real CPU tensors (see the module docstring);
+    with `mps`, one without float64."""
+    fake = FakeGpu(mps)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(torch, "Generator", FakeGpuGenerator)  # accepts device="meta"
+        if mps:
+            import mnist_lab.device
+            known = getattr(mnist_lab.device, "NO_FLOAT64", set())
+            mp.setattr(mnist_lab.device, "NO_FLOAT64", {*known, GPU.type}, raising=False)
         _ACTIVE.append(fake)
         try:
             with _HostReads(), _OnFakeGpu():
@@ -248,4 +257,7 @@ def _rewrap(t, mine: dict, on_gpu: bool):
         return t
     if id(t) in mine:
         return mine[id(t)]
+    if on_gpu and t.dtype == torch.float64 and _ACTIVE and _ACTIVE[-1].mps:
+        raise TypeError("Cannot convert a MPS Tensor to float64 dtype as the MPS framework "
+                        "doesn't support float64. Please use float32 instead. (fake_gpu)")
     return FakeGpuTensor(t) if on_gpu else t

@@ -2,7 +2,7 @@
 on and reads nothing back per training step, checked on a machine without a GPU.
 
 The first tests show that the pretend GPU catches each kind of mistake it is meant to catch;
-the others run the library on it."""
+the others run the library on it, also as Apple's MPS (no float64)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ import torch
 from fake_gpu import fake_gpu
 
 from mnist_lab.ensemble import train_stacked
+from mnist_lab.imbalance import balanced_accuracy
+from mnist_lab.metrics import precision_recall
 from mnist_lab.models import MLP
+from mnist_lab.stability import clip_grad_norm, global_norm
 from mnist_lab.train import TrainConfig, fit
 
 FAST = TrainConfig(epochs=2, batch_size=16, log_every=2, check_every=1000, progress=False)
@@ -110,3 +113,26 @@ def test_stacked_training_waits_for_the_gpu_no_more_often_with_more_steps():
         return len(gpu.syncs)
 
     assert syncs(32) == syncs(320)
+
+
+# ---- Apple's MPS has no float64 -------------------------------------------------------------
+
+
+def test_fake_mps_refuses_float64():
+    with fake_gpu(mps=True) as gpu, pytest.raises(TypeError, match="float64"):
+        torch.ones(2, device=gpu.device).double()
+
+
+def test_precision_recall_and_balanced_accuracy_work_without_float64():
+    with fake_gpu(mps=True) as gpu:
+        cm = torch.tensor([[5, 1], [2, 6]], device=gpu.device)
+        precision, recall = precision_recall(cm)
+        assert recall.tolist() == pytest.approx([5 / 6, 6 / 8])
+        assert balanced_accuracy(cm) == pytest.approx((5 / 6 + 6 / 8) / 2)
+
+
+def test_global_norm_and_clipping_work_without_float64():
+    with fake_gpu(mps=True) as gpu:
+        grads = [torch.full((4,), 3.0, device=gpu.device), torch.zeros(2, device=gpu.device)]
+        assert global_norm(grads).item() == pytest.approx(6.0)
+        assert clip_grad_norm(grads, 3.0)[0].tolist() == pytest.approx([1.5] * 4, rel=1e-5)
