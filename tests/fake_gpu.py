@@ -185,8 +185,10 @@ def _check_devices(func, args, kwargs) -> None:
                     "indices should be either on cpu or on the same device as the indexed "
                     f"tensor ({_where(self_).type}) (fake_gpu, {func})")
         args = (self_, *args[2:])
+    # A 0-d CPU tensor may join in as an input, not be written to (x_cpu_0d += x_gpu fails).
+    written = args[0] if name.endswith("_") and args and isinstance(args[0], torch.Tensor) else None
     devices = {_where(t) for t in _tensors(args, kwargs)
-               if not (_where(t) == CPU and t.dim() == 0)}
+               if t is written or not (_where(t) == CPU and t.dim() == 0)}
     if len(devices) > 1:
         raise RuntimeError("Expected all tensors to be on the same device, but found at least "
                            f"two devices, meta and cpu! (fake_gpu, {func})")

@@ -65,6 +65,11 @@ def test_fake_gpu_lets_a_cpu_number_meet_a_gpu_tensor():
         assert (torch.ones(2, device=gpu.device) * torch.tensor(3.0)).device == gpu.device
 
 
+def test_fake_gpu_refuses_to_add_a_gpu_tensor_into_a_cpu_number():
+    with fake_gpu() as gpu, pytest.raises(RuntimeError, match="same device"):
+        torch.zeros(()).add_(torch.ones((), device=gpu.device))
+
+
 def test_fake_gpu_records_host_reads_and_copies_to_the_gpu():
     with fake_gpu() as gpu:
         x = torch.ones(2, device=gpu.device)
