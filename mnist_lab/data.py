@@ -6,9 +6,9 @@
         ...
 
 The first load finds (or fetches) the IDX files, verifies them and caches the tensors; later loads
-check the cache's checksum and take about 0.15 s. Where the files come from is in
-`mnist_lab.sources`, the file format and the errors in `mnist_lab.idx`. Everything here works on
-whole tensors: no Python loop over samples.
+check the cached tensors against the published checksums and take about 0.15 s. Where the files
+come from is in `mnist_lab.sources`, the file format and the errors in `mnist_lab.idx`.
+Everything here works on whole tensors: no Python loop over samples.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _load(dataset_name: str, split: str, root: Root, device: Device) -> Pair:
     # The cache is valid only for these exact raw bytes, checked against these checksums.
     key = {"files": sources.source_key(paths), "expected": [ds.spec(n).sha256 for n in names]}
     cache = sources.tensor_cache_path(ds, split)
-    cached = sources.load_tensors(cache, key)
+    cached = sources.load_tensors(cache, key, [ds.spec(n) for n in names])
     if cached is None:
         cached = _read_split(ds, names, paths)
         sources.save_tensors(cache, key, *cached)

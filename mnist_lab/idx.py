@@ -122,6 +122,11 @@ class IdxSpec:
     def file_size(self) -> int:
         return self.header_size + int(np.prod(self.shape))
 
+    @property
+    def header(self) -> bytes:
+        """The IDX header of the published file: magic, then each dimension (big-endian)."""
+        return b"".join(n.to_bytes(4, "big") for n in (self.magic, *self.shape))
+
     def describe(self, shape: Sequence[int]) -> str:
         """'60000 images of 28x28' or '10000 labels'."""
         what = "images" if self.is_images else "labels"

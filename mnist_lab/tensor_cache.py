@@ -5,17 +5,23 @@ One file per data set and split, laid out so that a reload is one read and no co
     MAGIC | header length (4 bytes) | JSON header: key and shapes | pixels (uint8) |
     labels (uint8) | crc32 of everything before it (4 bytes)
 
-The crc32 catches a flipped byte anywhere in the file. The key lists each raw file's path,
-size, mtime_ns and crc32: any change to a raw file makes the cache stale, and the raw file
-is then verified afresh against its published sha256. (torch.save would work too, but its
-reload copies the data twice, and its zip format does not check its own bytes on load.)
+The key lists each raw file's path, size, mtime_ns and crc32: any change to a raw file makes
+the cache stale, and the raw file is then verified afresh against its published sha256.
+Every reload checks the cache's own content against the same published sha256s (the pixels and
+the labels behind their IDX header hash to exactly the raw files' checksums), so a flipped
+byte, a cut-short file, or a well-formed one holding other data (labels shuffled, another data
+set's images) is never used. (The crc32 trailer is still written for other versions of this
+code that check it; the sha256 check covers more at about the same cost. torch.save would work
+too, but its reload copies the data twice, and its zip format does not check its own bytes.)
 
-The cache only ever speeds loading up: one that cannot be read or written (another user's
-folder, a full disk) gives a warning and the raw files are read instead.
+The cache only ever speeds loading up: one that is bad is rebuilt from the verified raw files
+with a warning naming it, and one that cannot be read or written (another user's folder, a full
+disk) gives a warning and the raw files are read instead.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -30,7 +36,7 @@ import torch
 from mnist_lab.advice import os_error_steps
 from mnist_lab.cachedir import temporary, user_cache
 from mnist_lab.catalogue import Dataset
-from mnist_lab.idx import ChecksumMismatch
+from mnist_lab.idx import IdxSpec
 
 CACHE_MAGIC = b"mnist-lab tensors v1\n"
 
@@ -61,10 +67,15 @@ def file_crc32(path: Path) -> int:
     return crc
 
 
-def load_tensors(path: Path, key: list[dict]) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """Cached (images, labels) if fresh for `key`; None if absent, stale or unreadable.
+def load_tensors(
+    path: Path, key: list[dict], specs: Sequence[IdxSpec]
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Cached (images, labels) if fresh for `key` and intact; else None, and the caller rebuilds.
 
-    Raises ChecksumMismatch for a corrupt cache file (its bytes do not match their crc32).
+    `specs` are the images and labels files' IdxSpecs: the cached tensors must have their
+    shapes and published sha256s. None when the file is absent or stale (written for other raw
+    files); also, with a warning, when it is unreadable or bad (corrupt, cut short, not this
+    format, or other data than the published files).
     """
     try:
         if not os.path.isfile(path):
@@ -74,25 +85,43 @@ def load_tensors(path: Path, key: list[dict]) -> tuple[torch.Tensor, torch.Tenso
         _warn(f"Could not read the tensor cache {path} ({err.strerror or err}); loading works "
               "but stays slow.", err, path.parent)
         return None
-    crc = int.from_bytes(data[-4:].tobytes(), "big") if len(data) >= 4 else None
-    if crc is None or zlib.crc32(data[:-4]) != crc:
-        raise ChecksumMismatch(
-            "The tensor cache is corrupt: its bytes do not match the checksum stored with them.",
-            path=path, expected="crc32 of the file equal to its last 4 bytes",
-            found="a different checksum (disk error, or the file was edited)",
-            fix=[f"Delete {path}; it is rebuilt from the verified raw files on the next load."],
-        )
+    try:
+        return _parse(data, key, specs)
+    except ValueError as err:  # a bad cache is only a slow load: never an error, never used
+        warnings.warn(f"The tensor cache {path} is bad: {err}. It is not used: it is rebuilt "
+                      "from the verified raw files.", stacklevel=3)
+        return None
+
+
+def _parse(
+    data: np.ndarray, key: list[dict], specs: Sequence[IdxSpec]
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The tensors in a cache file's bytes; None if stale; ValueError saying what is wrong."""
     if data[: len(CACHE_MAGIC)].tobytes() != CACHE_MAGIC:
-        return None  # intact, but not written by this code: rebuild
+        raise ValueError(f"it does not start with {CACHE_MAGIC!r} (not this format, or corrupt)")
     start = len(CACHE_MAGIC) + 4
     end = start + int.from_bytes(data[start - 4 : start].tobytes(), "big")
-    header = json.loads(data[start:end].tobytes())
-    if header["key"] != key:
+    try:
+        stale = json.loads(data[start:end].tobytes())["key"] != key
+    except (ValueError, KeyError, TypeError) as err:  # JSON and UTF-8 errors are ValueErrors
+        raise ValueError(f"its header cannot be read ({type(err).__name__}: {err})") from None
+    if stale:
         return None
-    n_pixels, n_labels = math.prod(header["images"]), header["labels"][0]
-    images = torch.from_numpy(data[end : end + n_pixels])  # shares memory with `data`: no copy
-    labels = torch.from_numpy(data[end + n_pixels : end + n_pixels + n_labels])
-    return images.reshape(header["images"]), labels.long()
+    sizes = [math.prod(spec.shape) for spec in specs]
+    if len(data) != end + sum(sizes) + 4:  # + the crc32 trailer
+        raise ValueError(f"it has {len(data)} bytes where {end + sum(sizes) + 4} hold "
+                         f"{' and '.join(spec.describe(spec.shape) for spec in specs)}")
+    tensors, offset = [], end
+    for spec, size in zip(specs, sizes, strict=True):
+        part, offset = data[offset : offset + size], offset + size  # a view: no copy
+        digest = hashlib.sha256(spec.header)
+        digest.update(part)
+        if digest.hexdigest() != spec.sha256:
+            raise ValueError(f"its {spec.describe(spec.shape)} do not match the published "
+                             f"sha256 of {spec.name} (corrupt, or other data)")
+        tensors.append(torch.from_numpy(part).reshape(spec.shape))
+    images, labels = tensors
+    return images, labels.long()
 
 
 def _read_all(path: Path) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -197,13 +198,58 @@ def test_flipped_byte_with_its_mtime_restored_still_fails(tiny):
         load_mnist("train", root=tiny.folder)
 
 
-def test_flipped_byte_in_the_tensor_cache_fails_the_next_load_naming_it(tiny):
+def train_cache(tiny) -> Path:
+    return tiny.cache / "MNIST" / "processed" / "train.v1.tensors"
+
+
+def forge_train_cache(tiny, monkeypatch, change) -> None:
+    """Rewrite the training split's cache, well-formed and fresh, holding change(images, labels)."""
+    saved, real_save = [], sources.save_tensors
+    monkeypatch.setattr(sources, "save_tensors", lambda *args: saved.append(args))
+    good = load_mnist("train", root=tiny.folder)
+    monkeypatch.setattr(sources, "save_tensors", real_save)
+    sources.save_tensors(train_cache(tiny), saved[0][1], *change(*good))
+
+
+def test_a_flipped_byte_in_the_tensor_cache_rebuilds_it_with_a_warning_naming_it(tiny,
+                                                                                 monkeypatch):
     load_mnist("train", root=tiny.folder)
-    cache = tiny.cache / "MNIST" / "processed" / "train.v1.tensors"
-    flip_byte(cache, 2000)
-    with pytest.raises(ChecksumMismatch) as err:
-        load_mnist("train", root=tiny.folder)
-    assert str(cache) in str(err.value) and "Delete" in str(err.value)
+    flip_byte(train_cache(tiny), 2000)
+    with pytest.warns(UserWarning, match="tensor cache") as caught:
+        assert load_mnist("train", root=tiny.folder)[1].tolist() == [i % 10 for i in range(30)]
+    assert str(train_cache(tiny)) in str(caught[0].message)
+    reads = count_raw_reads(monkeypatch)
+    load_mnist("train", root=tiny.folder)  # the next run: the rebuilt cache, no raw file read
+    assert reads == []
+
+
+@pytest.mark.parametrize("size", [0, 100, -1])
+def test_an_empty_or_cut_short_tensor_cache_is_rebuilt_with_a_warning(tiny, size):
+    load_mnist("train", root=tiny.folder)
+    with open(train_cache(tiny), "r+b") as f:
+        f.truncate(size if size >= 0 else train_cache(tiny).stat().st_size + size)
+    with pytest.warns(UserWarning, match="tensor cache"):
+        assert load_mnist("train", root=tiny.folder)[0].shape == (30, 28, 28)
+
+
+def test_a_well_formed_tensor_cache_with_shuffled_labels_is_not_used(tiny, monkeypatch):
+    forge_train_cache(tiny, monkeypatch, lambda x, y: (x, y.flip(0)))
+    with pytest.warns(UserWarning, match="do not match the published sha256"):
+        _, labels = load_mnist("train", root=tiny.folder)
+    assert labels.tolist() == [i % 10 for i in range(30)]
+
+
+def test_a_well_formed_tensor_cache_with_other_images_is_not_used(tiny, monkeypatch):
+    forge_train_cache(tiny, monkeypatch, lambda x, y: (255 - x, y))
+    with pytest.warns(UserWarning, match="do not match the published sha256"):
+        images, _ = load_mnist("train", root=tiny.folder)
+    assert images.flatten().tolist() == list(tiny.contents["train-images-idx3-ubyte"][16:])
+
+
+def test_a_well_formed_tensor_cache_with_too_few_items_is_not_used(tiny, monkeypatch):
+    forge_train_cache(tiny, monkeypatch, lambda x, y: (x[:10], y[:10]))
+    with pytest.warns(UserWarning, match="tensor cache"):
+        assert load_mnist("train", root=tiny.folder)[0].shape == (30, 28, 28)
 
 
 def test_corrupt_file_in_the_cache_is_reported_not_deleted(tiny):
