@@ -32,10 +32,17 @@ _STALE_UNLOCKED_S = 60  # a scratch folder without its lock file yet is left alo
 
 
 def user_cache() -> Path:
-    """The user cache folder: $XDG_CACHE_HOME/mnist-lab, ~/.cache/mnist-lab, else a temp folder."""
+    """The user cache folder: $XDG_CACHE_HOME/mnist-lab, ~/.cache/mnist-lab, else a temp folder.
+
+    A relative XDG_CACHE_HOME is ignored with a warning (the XDG spec says to ignore it).
+    """
     xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg:
+    if xdg and os.path.isabs(xdg):
         return Path(xdg) / "mnist-lab"
+    if xdg:  # relative: the cache would move with the working folder (a notebook's, a shell's)
+        warnings.warn(f"XDG_CACHE_HOME={xdg!r} is not an absolute path, so it is ignored, as the "
+                      "XDG spec says; set it to an absolute path to cache the data there.",
+                      stacklevel=2)
     home = _home()
     if home is not None:
         return home / ".cache" / "mnist-lab"

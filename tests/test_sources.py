@@ -707,6 +707,14 @@ def test_without_a_home_loading_from_the_data_folder_works(tiny, no_home, monkey
         assert data.load_mnist("test")[0].shape == (20, 28, 28)
 
 
+def test_a_relative_xdg_cache_home_is_ignored_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", "cache")
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(UserWarning, match="not an absolute path"):
+        assert sources.user_cache() == tmp_path / ".cache" / "mnist-lab"
+
+
 # ---- a full disk ----------------------------------------------------------------------------
 
 
