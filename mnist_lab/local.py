@@ -45,10 +45,14 @@ def local_places(ds: Dataset, root: str | Path | None = None) -> list[Place]:
     if chosen:
         folder = Path(chosen).expanduser()
         if not os.path.isdir(folder):  # a typo would otherwise silently load from elsewhere
+            what, step = "does not exist", "Fix the path"
+            if os.path.exists(folder):  # e.g. the path of one of the data files
+                what = "is a file, not a folder"
+                step = f"Give the folder that holds the files (here perhaps {folder.parent})"
             raise DataUnavailable(
-                f"The data folder given as {label} does not exist.",
+                f"The data folder given as {label} {what}.",
                 path=folder, expected="an existing folder holding the IDX files",
-                fix=[f"Fix the path, or {undo} (the user cache, then the mirrors)."],
+                fix=[f"{step}, or {undo} (the user cache, then the mirrors)."],
             )
         places.append(Place(label, (folder / ds.folder / "raw", folder), flat=folder))
     places.append(Place("user cache", (user_cache() / ds.folder / "raw",)))

@@ -150,6 +150,13 @@ def test_a_root_that_does_not_exist_raises_instead_of_being_skipped(tiny, tmp_pa
         sources.find_local(tiny.dataset, TRAIN, root=tmp_path / "typo")
 
 
+def test_a_data_folder_that_is_a_file_says_so_and_names_its_folder(tiny, monkeypatch):
+    monkeypatch.setenv(sources.ENV_VAR, str(tiny.folder / TRAIN[0]))
+    with pytest.raises(DataUnavailable, match="is a file, not a folder") as err:
+        data.load_mnist("train")
+    assert f"perhaps {tiny.folder}" in str(err.value)
+
+
 def test_missing_files_are_reported_with_every_place_looked_in(tiny):
     found, tried = sources.find_local(tiny.dataset, TRAIN)
     assert found == {}
