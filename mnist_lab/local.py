@@ -130,8 +130,10 @@ def _probe(path: Path) -> str:
         return "absent"
     except OSError as err:
         return f"cannot be looked at ({err.strerror})"
+    if stat.S_ISDIR(st.st_mode):  # e.g. Kaggle's download: NAME/NAME
+        return f"is a folder, not a file: put the file itself here (is it {path / path.name}?)"
     if not stat.S_ISREG(st.st_mode):
-        return "absent"
+        return "is not a regular file (a device or a pipe): replace it with the data file"
     if not os.access(path, os.R_OK):
         return f"exists but cannot be read (permission denied): `chmod a+r {path}`, or its owner"
     return ""

@@ -145,6 +145,14 @@ def test_gz_file_is_found_when_the_plain_one_is_absent(tiny, tmp_path):
     assert found[TRAIN[0]][0].name == f"{TRAIN[0]}.gz"
 
 
+def test_a_folder_named_like_a_data_file_is_reported_not_called_missing(tiny, tmp_path):
+    for name in tiny.contents:  # the files one level too deep, as Kaggle's MNIST download has them
+        tiny.write(tmp_path / "kaggle" / name, [name])
+    with pytest.raises(DataUnavailable, match="is a folder, not a file") as err:
+        data.load_mnist("train", root=tmp_path / "kaggle")
+    assert str(tmp_path / "kaggle" / TRAIN[0] / TRAIN[0]) in str(err.value)
+
+
 def test_a_root_that_does_not_exist_raises_instead_of_being_skipped(tiny, tmp_path):
     with pytest.raises(DataUnavailable, match="does not exist"):
         sources.find_local(tiny.dataset, TRAIN, root=tmp_path / "typo")
