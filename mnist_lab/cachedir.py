@@ -84,10 +84,12 @@ def _temp_cache() -> Path:
 @contextmanager
 def temporary(folder: Path, name: str) -> Iterator[Path]:
     """A fresh locked `.NAME.XXXX.part` file in `folder`; removed at exit unless renamed."""
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+    while True:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+        if _lock(fd, tmp):  # held while we write: see sweep_leftovers
+            break
+        os.close(fd)  # swept by another process before we locked it: take a fresh one
     try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # held while we write: see sweep_leftovers
         os.chmod(tmp, 0o644)  # mkstemp makes it private; the data is not secret
         yield Path(tmp)
     finally:
@@ -98,15 +100,33 @@ def temporary(folder: Path, name: str) -> Iterator[Path]:
 @contextmanager
 def scratch_dir(folder: Path, prefix: str) -> Iterator[Path]:
     """A fresh locked `.PREFIX-XXXX.tmp` folder in `folder` (a registry client's workspace)."""
-    path = Path(tempfile.mkdtemp(dir=folder, prefix=f".{prefix}-", suffix=".tmp"))
-    fd = os.open(path / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+    while True:
+        path = Path(tempfile.mkdtemp(dir=folder, prefix=f".{prefix}-", suffix=".tmp"))
+        fd = os.open(path / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+        if _lock(fd, path / ".lock"):
+            break
+        os.close(fd)
     try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
         os.close(fd)
+
+
+def _lock(fd: int, path: str | Path) -> bool:
+    """Lock `fd`, just opened on `path`; False if a sweep deleted `path` before we got the lock.
+
+    Between creating a file and locking it, another process's sweep may lock it and delete it.
+    The sweep deletes while it holds the lock, so once we hold it, `path` still being the file
+    we opened means it stays ours.
+    """
+    if fcntl is None:
+        return True
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def sweep_leftovers(*folders: Path) -> list[Path]:
@@ -146,14 +166,16 @@ def _abandoned(path: Path, is_dir: bool) -> bool:
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # Deleted while we hold the lock, so a process that just created it and locks it
+        # after us sees it gone (see _lock) instead of writing into a deleted file.
+        if is_dir:
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
     except OSError:  # locked: a fetch in another process is still writing it
         return False
     finally:
         os.close(fd)
-    if is_dir:
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
     return True
 
 

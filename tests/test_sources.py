@@ -784,5 +784,37 @@ def test_a_fetch_still_running_in_another_process_is_left_alone(tiny):
     assert part.exists()
 
 
+@pytest.fixture
+def sweep_before_the_lock(tmp_path, monkeypatch) -> list:
+    """Another process's load sweeps tmp_path once, just before this one takes its lock."""
+    real_flock, swept = fcntl.flock, []
+
+    def sweep_first(fd, op):
+        if op == fcntl.LOCK_EX and not swept:
+            swept.extend(sources.sweep_leftovers(tmp_path))
+        real_flock(fd, op)
+
+    monkeypatch.setattr(cachedir.fcntl, "flock", sweep_first)
+    return swept
+
+
+def test_a_sweep_between_creating_and_locking_a_temporary_file_does_not_take_it(
+    tmp_path, sweep_before_the_lock
+):
+    with cachedir.temporary(tmp_path, "train.v1.tensors") as tmp:
+        tmp.write_bytes(b"tensors")
+        os.replace(tmp, tmp_path / "train.v1.tensors")
+    assert sweep_before_the_lock and (tmp_path / "train.v1.tensors").read_bytes() == b"tensors"
+
+
+def test_a_sweep_between_creating_and_locking_a_scratch_folder_does_not_take_it(
+    tmp_path, sweep_before_the_lock
+):
+    with cachedir.scratch_dir(tmp_path, "npm") as scratch:
+        (scratch / "package.tgz").write_bytes(b"a tarball")
+        assert (scratch / "package.tgz").read_bytes() == b"a tarball"
+    assert sweep_before_the_lock
+
+
 def test_sweeping_a_folder_that_does_not_exist_does_nothing(tmp_path):
     assert sources.sweep_leftovers(tmp_path / "nowhere") == []
