@@ -51,6 +51,8 @@ def user_cache() -> Path:
 
 def _home() -> Path | None:
     """The home folder if there is one that exists; None, not an exception, otherwise."""
+    if os.environ.get("HOME") == "":  # Path.home() would say "/": not a home folder
+        return None
     try:
         home = Path.home()  # RuntimeError when HOME is unset and the uid has no passwd entry
     except (RuntimeError, KeyError, OSError):

@@ -715,6 +715,14 @@ def test_without_a_home_the_cache_is_a_private_temp_folder_with_a_note(no_home):
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700
 
 
+def test_an_empty_home_counts_as_no_home_not_as_the_root_folder(no_home, monkeypatch):
+    monkeypatch.setenv("HOME", "")
+    # Path.home() as Python has it (no_home makes it raise): with HOME="" it answers "/".
+    monkeypatch.setattr(Path, "home", staticmethod(lambda: Path(os.path.expanduser("~"))))
+    with pytest.warns(UserWarning, match="No home folder"):
+        assert sources.user_cache() == no_home / f"mnist-lab-{os.getuid()}"
+
+
 def test_without_a_home_loading_from_the_data_folder_works(tiny, no_home, monkeypatch):
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)  # `tiny` had set one
     monkeypatch.setenv(sources.ENV_VAR, str(tiny.folder))
