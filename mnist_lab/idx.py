@@ -183,6 +183,11 @@ def check_header(data: bytes, spec: IdxSpec, path: Path, *, fix: Sequence[str] =
     magic = int.from_bytes(data[:4], "big")
     if magic != spec.magic:
         kind = {IMAGES_MAGIC: "an images file", LABELS_MAGIC: "a labels file"}
+        if data[:2] == GZIP_MAGIC:  # read_content gunzipped once already
+            kind[magic] = "gzip data inside gzip: compressed twice, gunzip it once more"
+            once = f"{path}.once"  # never `gunzip < X > X`: the shell empties X first
+            steps = [f"Run `gunzip < {path} > {once} && mv {once} {path.parent / spec.name}`.",
+                     *steps]
         raise BadHeader(
             f"{name} is not {kind[spec.magic]} in IDX format (wrong magic number).",
             path=path, expected=f"magic {spec.magic} ({kind[spec.magic]})",

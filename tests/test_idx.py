@@ -138,6 +138,14 @@ def test_html_error_page_raises_bad_header(tmp_path):
         read_idx(tmp_path / NAME, IdxSpec(NAME, 5, "0" * 64))
 
 
+def test_a_file_gzipped_twice_is_named_as_such(images_file, tmp_path):
+    path, spec = images_file
+    twice = tmp_path / f"{NAME}.gz"
+    twice.write_bytes(gzip.compress(gzip.compress(path.read_bytes())))
+    with pytest.raises(BadHeader, match="compressed twice"):
+        read_idx(twice, spec)
+
+
 def test_error_classes_share_one_runtime_error_base():
     for cls in (ChecksumMismatch, TruncatedFile, BadHeader, CacheNotWritable, DataUnavailable,
                 DiskFull, FileNotReadable):
