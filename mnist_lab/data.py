@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from mnist_lab import sources
 from mnist_lab.catalogue import Dataset, dataset
-from mnist_lab.idx import BadHeader, read_idx
+from mnist_lab.idx import BadHeader
 from mnist_lab.sources import FileRecord as FileRecord  # re-exported: lesson 00 uses them here
 from mnist_lab.sources import data_location as data_location
 from mnist_lab.sources import fetch_mnist as fetch_mnist
@@ -71,8 +71,8 @@ def _load(dataset_name: str, split: str, root: Root, device: Device) -> Pair:
 def _read_split(ds: Dataset, names, paths) -> Pair:
     """Verify and read the images and labels files of one split into CPU tensors."""
     fix = sources.offline_steps(ds)
-    images, _ = read_idx(paths[0], ds.spec(names[0]), fix=fix)  # uint8 [N, 28, 28]
-    labels, _ = read_idx(paths[1], ds.spec(names[1]), fix=fix)  # uint8 [N]
+    images, _ = sources.read_verified(ds, names[0], paths[0])  # uint8 [N, 28, 28]
+    labels, _ = sources.read_verified(ds, names[1], paths[1])  # uint8 [N]
     if len(images) != len(labels):
         raise BadHeader(
             "The images and labels files of one split disagree on the number of items.",

@@ -65,6 +65,8 @@ class DataError(RuntimeError):
 class ChecksumMismatch(DataError):
     """The file's bytes differ from the published ones (bad download, disk error, wrong file)."""
 
+    digest: str | None = None  # the sha256 found, when the content could be read
+
 
 class TruncatedFile(DataError):
     """The file ends early (interrupted download or copy)."""
@@ -213,11 +215,13 @@ def check_sha256(data: bytes, spec: IdxSpec, path: Path, *, fix: Sequence[str] =
     """Return the sha256 of `data`; raise ChecksumMismatch unless it is the published one."""
     digest = sha256_hex(data)
     if digest != spec.sha256:
-        raise ChecksumMismatch(
+        err = ChecksumMismatch(
             f"{Path(path).name} is corrupt: its content does not match the published checksum.",
             path=path, expected=f"sha256 {spec.sha256} of the uncompressed content",
             found=f"sha256 {digest}", fix=_replace_steps(path, fix),
         )
+        err.digest = digest  # lets a caller recognise another data set's file
+        raise err
     return digest
 
 

