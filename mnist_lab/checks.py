@@ -137,14 +137,26 @@ def _dtype_problem(mine: Any, ref: torch.Tensor, what: str, dtype: str | torch.d
     """None when `mine` has the dtype the prompt asks for, else a sentence saying so."""
     if dtype is None:
         return None
-    if not isinstance(mine, torch.Tensor):
+    got = mine.dtype if isinstance(mine, torch.Tensor) else _array_dtype(mine)
+    if got is None:
         kind = type(mine).__name__
         return f"{what} is {article(kind)} {kind}, expected a tensor"
     if dtype in _DTYPE_KINDS:
         ok, wanted = _DTYPE_KINDS[dtype]
-        return None if ok(mine.dtype) else f"{what} has dtype {mine.dtype}, expected {wanted}"
+        return None if ok(got) else f"{what} has dtype {got}, expected {wanted}"
     wanted = ref.dtype if dtype == "same" else dtype
-    return None if mine.dtype == wanted else f"{what} has dtype {mine.dtype}, expected {wanted}"
+    return None if got == wanted else f"{what} has dtype {got}, expected {wanted}"
+
+
+def _array_dtype(value: Any) -> torch.dtype | None:
+    """The torch dtype matching a NumPy array's, else None: a NumPy array of the asked dtype is
+    the same answer as a tensor (the values are compared as a tensor anyway)."""
+    if type(value).__module__ != "numpy" or not hasattr(value, "dtype"):
+        return None
+    try:
+        return torch.as_tensor(value).dtype
+    except (TypeError, ValueError, RuntimeError):  # e.g. an array of Python objects
+        return None
 
 
 def _compare(mine: Any, ref: torch.Tensor, what: str, atol: float, rtol: float) -> str | None:
@@ -218,7 +230,8 @@ def check_function(
 
 def _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype) -> str | None:
     ref_args, ref_kwargs = clone_args(args, grad), clone_args(kwargs, grad)
-    ref_out = as_outputs(reference(*ref_args, **ref_kwargs))
+    ref_value = reference(*ref_args, **ref_kwargs)
+    ref_out = as_outputs(ref_value)
 
     my_args, my_kwargs = clone_args(args, grad), clone_args(kwargs, grad)
     originals = clone_args((my_args, my_kwargs), False)
@@ -232,7 +245,8 @@ def _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype) -> st
         return "it returned None: did you forget a `return` statement?"
     if mine is Ellipsis:
         return "it returned `...`: replace it with your result"
-    my_out = as_outputs(mine)
+    # a list where the reference returns one tensor is that tensor's values, not several results
+    my_out = as_outputs(mine) if isinstance(ref_value, (tuple, list)) else (mine,)
     if len(my_out) != len(ref_out):
         return f"it returned {len(my_out)} values, expected {len(ref_out)}"
 

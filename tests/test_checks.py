@@ -191,6 +191,24 @@ def test_dtype_contract_is_checked_when_asked():
         check_function(as_float, reference, cases, grad=False, dtype="int")
 
 
+def test_dtype_contract_reads_a_numpy_arrays_dtype_and_rejects_a_list():
+    def reference(labels, num_classes=3):
+        return torch.nn.functional.one_hot(labels, num_classes).float()
+
+    cases = [(torch.tensor([0, 2]),)]
+    as_array = lambda labels: np.eye(3, dtype=np.float32)[labels.numpy()]  # noqa: E731
+    assert check_function(as_array, reference, cases, grad=False, dtype=torch.float32, quiet=True)
+    with pytest.raises(CheckFailed, match="has dtype torch.float64, expected torch.float32"):
+        check_function(lambda labels: np.eye(3)[labels.numpy()], reference, cases, grad=False,
+                       dtype=torch.float32)
+    # without a dtype contract a list of the right values is the answer, not several results
+    assert check_function(lambda labels: reference(labels).tolist(), reference, cases,
+                          grad=False, quiet=True)
+    with pytest.raises(CheckFailed, match="is a list, expected a tensor"):
+        check_function(lambda labels: reference(labels).tolist(), reference, cases, grad=False,
+                       dtype=torch.float32)
+
+
 def test_an_untouched_stub_is_not_attempted_not_wrong():
     def stub(x, slope=0.02):
         """Docstring, then the ellipsis otter leaves."""

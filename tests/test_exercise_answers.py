@@ -1,11 +1,12 @@
 """Every exercise's tests, run through the real checks against answers a student might write.
 
 For each exercise `# name: qX_...` of course/lessons/NN_*.py, tests/answers/NN/qX_....py holds
-small functions: correct_1..3 (right, written as differently as the prompt allows) and
-wrong_1..3 (mistakes students make). Correct answers must pass every test, public and hidden;
-wrong ones must fail at least one, and a public one unless the answer file lists it in
-HIDDEN_ONLY (a rare mistake that only a hidden test is meant to catch). The lesson's own solution
-must pass everything, and its untouched stub must fail every public test as NotAttempted.
+small functions: correct_1, correct_2, ... (right, written as differently as the prompt allows)
+and wrong_1, wrong_2, ... (mistakes students make), at least three of each. Correct answers must
+pass every test, public and hidden; wrong ones must fail at least one, and a public one unless
+the answer file lists it in HIDDEN_ONLY (a rare mistake that only a hidden test is meant to
+catch). The lesson's own solution must pass everything, and its untouched stub must fail every
+public test as NotAttempted.
 Like the grader, each runs after what the lesson's other cells define: its imports, its literal
 constants (`SLOPE = 0.02`) and its exercises' solutions (a later exercise may call an earlier one).
 """
@@ -138,6 +139,14 @@ def _solution(ex: Exercise):
     return tuple(out)
 
 
+def _numbered(answers, kind: str) -> list[str]:
+    """The names `kind`_1, `kind`_2, ... an answers file defines, in order (at least three)."""
+    labels = sorted((n for n in vars(answers) if re.fullmatch(rf"{kind}_\d+", n)),
+                    key=lambda n: int(n.rsplit("_", 1)[1]))
+    assert len(labels) >= 3, f"{answers.__name__}: fewer than three {kind} answers"
+    return labels
+
+
 def _ids(ex: Exercise) -> str:
     return f"{ex.lesson}-{ex.name}"
 
@@ -166,18 +175,17 @@ def test_the_untouched_stub_fails_every_public_test_as_not_attempted(ex):
 @pytest.mark.parametrize("ex", EXERCISES, ids=_ids)
 def test_alternative_correct_answers_pass_every_test(ex):
     answers = _load_answers(ex)
-    for k in (1, 2, 3):
-        failures = {t: str(e) for t, e in _run(ex, getattr(answers, f"correct_{k}")).items()
+    for label in _numbered(answers, "correct"):
+        failures = {t: str(e) for t, e in _run(ex, getattr(answers, label)).items()
                     if e is not None}
-        assert not failures, f"correct_{k} rejected: {failures}"
+        assert not failures, f"{label} rejected: {failures}"
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=_ids)
 def test_wrong_answers_fail_a_public_test_or_at_least_a_hidden_one(ex):
     answers = _load_answers(ex)
     hidden_only = getattr(answers, "HIDDEN_ONLY", set())
-    for k in (1, 2, 3):
-        label = f"wrong_{k}"
+    for label in _numbered(answers, "wrong"):
         results = _run(ex, getattr(answers, label))
         failed = {t for t, e in results.items() if e is not None}
         assert failed, f"{label} passes every test"

@@ -483,13 +483,16 @@ def test_one_hot_matches_reference(one_hot):
     import torch
 
     from mnist_lab import checks, data
-    labels = torch.tensor([3, 0, 9, 1, 1, 7])
+    # no label 9 here: F.one_hot(labels) without num_classes would give 9 columns, not 10
+    labels = torch.tensor([3, 0, 8, 1, 1, 7])
     cases = [(labels,), {"args": (torch.tensor([0, 3, 2, 3]),), "kwargs": {"num_classes": 4}}]
     # dtype float32: the loss compares the targets with float32 outputs (the prompt asks for it)
     checks.check_function(one_hot, data.one_hot, cases, name="one_hot", grad=False,
                           dtype=torch.float32, quiet=True,
                           hint="row i is all zeros except a 1.0 in column labels[i], with "
-                               "num_classes columns; convert to float32 with .float()")
+                               "num_classes columns even when no label is num_classes - 1 "
+                               "(pass num_classes on to F.one_hot); convert to float32 with "
+                               ".float()")
     print("✓ one_hot matches data.one_hot: same values, shape and dtype.")
 
 

@@ -503,7 +503,9 @@ def test_accuracy_on_single_rows_all_wrong_and_all_right(accuracy):
     checks.check_function(accuracy, reference, cases, name="accuracy", grad=False, atol=1e-6,
                           quiet=True)
     value = accuracy(low, low.argmax(1))
-    checks.check_type(value, (float, np.floating, torch.Tensor), name="accuracy(...)",
+    # the values were checked above (shape () included); this only turns away an int such as
+    # a count // n. A 0-d ndarray (a 0-d tensor's .numpy()) is a NumPy number too
+    checks.check_type(value, (float, np.floating, np.ndarray, torch.Tensor), name="accuracy(...)",
                       wanted="a number (a Python float, a 0-d tensor or a NumPy number)")
 
 

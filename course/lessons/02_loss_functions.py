@@ -629,12 +629,16 @@ def test_softmax_cross_entropy_at_large_logits(softmax_cross_entropy):
     import torch
 
     from mnist_lab import checks, losses
-    logits = torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 800.0, 790.0]])
-    labels = torch.tensor([0, 2])
+    # the last row's true class is 1000 below its max: its softmax is 0 in float32, so
+    # log(softmax(...)) gives -inf where the loss is 1000
+    logits = torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 800.0, 790.0], [-500.0, 500.0, 0.0]])
+    labels = torch.tensor([0, 2, 0])
     checks.check_function(softmax_cross_entropy, losses.cross_entropy, [(logits, labels)],
                           name="softmax_cross_entropy",
                           hint="exp(1000) overflows to inf: subtract each row's largest logit "
-                               "(logits.max(dim=1, keepdim=True).values) before taking exp")
+                               "(logits.max(dim=1, keepdim=True).values) before taking exp; and "
+                               "log(softmax) is log(0) = −inf for a very unlikely class, so take "
+                               "log_probs = shifted − log(Σ exp(shifted)) without a softmax")
 
 
 # %%

@@ -441,18 +441,23 @@ def test_adam_step_matches_reference(adam_step):
 
     hint = ("m = b1*m + (1-b1)*grad, v = b2*v + (1-b2)*grad**2; m_hat = m/(1-b1**t), "
             "v_hat = v/(1-b2**t); param - lr*m_hat/(sqrt(v_hat)+eps) with eps AFTER the root; "
-            "return (param, m, v) with m and v NOT bias-corrected")
+            "return (param, m, v) with m and v NOT bias-corrected; use the betas and eps "
+            "you are given")
     gen = torch.Generator().manual_seed(0)
     p, g, m = (torch.randn(3, 4, generator=gen) for _ in range(3))
     v = torch.rand(3, 4, generator=gen)  # a mean of squares is never negative
     zeros = torch.zeros(3, 4)
     tiny = torch.full((3, 4), 1e-6)  # so small a gradient that where eps goes matters
-    # a zero gradient on a zero state: the parameter must not move (0 / (0 + eps), never 0 / 0)
+    # a zero gradient on a zero state: the parameter must not move (0 / (0 + eps), never 0 / 0).
+    # Other betas, and an eps as large as √v̂, catch 0.9, 0.999 or 1e-8 written in by hand
     checks.check_function(adam_step, optim.adam_step,
                           [(p, g, zeros, zeros, 1), (p, g, m, v, 3),
                            {"args": (p, g, m, v, 10), "kwargs": {"lr": 0.01}},
                            (p, zeros, zeros, zeros, 1), (p, tiny, zeros, zeros, 2),
-                           {"args": (p, g, m, v, 4), "kwargs": {"weight_decay": 0.1}}],
+                           {"args": (p, g, m, v, 4), "kwargs": {"weight_decay": 0.1}},
+                           {"args": (p, g, m, v, 3), "kwargs": {"lr": 0.1, "betas": (0.5, 0.9)}},
+                           {"args": (p, tiny, zeros, zeros, 1),
+                            "kwargs": {"lr": 0.1, "eps": 1e-6}}],
                           name="adam_step", grad=False, hint=hint, quiet=True)
     grads = torch.randn(5, 3, 4, generator=gen)
     run = optim.steps_in_a_row(adam_step, states=2, count_steps=True)

@@ -303,11 +303,13 @@ def test_layer_norm_matches_torch(layer_norm):
     weight, bias = torch.randn(8, generator=gen), torch.randn(8, generator=gen)
     checks.check_function(layer_norm, reference,
                           [(x, torch.ones(8), torch.zeros(8)), (x, weight, bias),
-                           (0.003 * x, weight, bias)],  # a tiny spread: where eps goes matters
+                           (0.003 * x, weight, bias),  # a tiny spread: where eps goes matters
+                           {"args": (0.003 * x, weight, bias), "kwargs": {"eps": 1e-3}}],
                           name="layer_norm",
                           hint="normalise each ROW: mean and variance over dim=-1 with "
                                "keepdim=True; the variance is biased (divide by D, not D - 1); "
-                               "eps goes inside the square root: sqrt(var + eps)")
+                               "eps goes inside the square root: sqrt(var + eps), with the eps "
+                               "you are given")
 
 
 # %%

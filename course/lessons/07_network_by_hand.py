@@ -207,7 +207,8 @@ def test_backward_matches_autograd(backward):
 
     from mnist_lab import by_hand, checks
 
-    p = by_hand.init_params((12, 7, 4), seed=5, device="cpu")
+    # 10 outputs, as in the lesson's network: y = one_hot(labels, 10) must work
+    p = by_hand.init_params((12, 7, 10), seed=5, device="cpu")
     x = torch.rand(6, 12, generator=torch.Generator().manual_seed(6))
     labels = torch.tensor([0, 3, 1, 1, 2, 0])
     cache = by_hand.forward(p, x)
@@ -378,7 +379,8 @@ def test_train_step_matches_reference(train_step):
         by_hand.sgd_step(p, by_hand.backward(p, cache, labels), lr)
         return p["W1"], p["b1"], p["W2"], p["b2"], loss
 
-    p = by_hand.init_params((12, 7, 4), seed=9, device="cpu")
+    # 10 outputs, as in the lesson's network: y = one_hot(labels, 10) must work
+    p = by_hand.init_params((12, 7, 10), seed=9, device="cpu")
     x = torch.rand(5, 12, generator=torch.Generator().manual_seed(10))
     labels = torch.tensor([1, 0, 3, 2, 2])
     checks.check_function(train_step, reference,
@@ -398,7 +400,8 @@ def test_train_step_lowers_the_loss_on_its_batch(train_step):
 
     from mnist_lab import by_hand
 
-    p = by_hand.init_params((12, 7, 4), seed=11, device="cpu", dtype=torch.float64)
+    # 10 outputs, as in the lesson's network: y = one_hot(labels, 10) must work
+    p = by_hand.init_params((12, 7, 10), seed=11, device="cpu", dtype=torch.float64)
     x = torch.rand(8, 12, generator=torch.Generator().manual_seed(12), dtype=torch.float64)
     labels = torch.tensor([0, 1, 2, 3, 0, 1, 2, 3])
     W1, b1, W2, b2, before = train_step(p["W1"], p["b1"], p["W2"], p["b2"], x, labels, 0.1)

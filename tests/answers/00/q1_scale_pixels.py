@@ -25,3 +25,22 @@ def wrong_2(images):  # float64 from NumPy
 
 def wrong_3(images):  # not flattened
     return images.float() / 255
+
+
+def correct_4(images):  # a NumPy float32 array: the prompt allows NumPy
+    return images.numpy().reshape(-1, 784).astype(np.float32) / np.float32(255)
+
+
+def correct_5(images):  # uint8 / int is true division in torch: float32 already
+    return images.reshape(-1, 784) / 255
+
+
+def wrong_4(images):  # column by column: each image transposed before flattening
+    return images.transpose(1, 2).reshape(len(images), 784).float() / 255
+
+
+def wrong_5(images):  # squeezed: a batch of one image becomes a [784] vector
+    return (images.reshape(len(images), 784).float() / 255).squeeze()
+
+
+HIDDEN_ONLY = {"wrong_5"}

@@ -25,3 +25,25 @@ def wrong_2(x, mean, std):  # edits x in place
 
 def wrong_3(x, mean, std):  # mean and std swapped
     return (x - std) / mean
+
+
+def correct_4(x, mean, std):  # in place, but on a copy
+    y = x.clone()
+    y -= mean
+    y /= std
+    return y
+
+
+def correct_5(x, mean, std):
+    return x / std - mean / std
+
+
+def wrong_4(x, mean, std):  # edits x in place behind autograd's back
+    with torch.no_grad():
+        x -= mean
+        x /= std
+    return x
+
+
+def wrong_5(x, mean, std):  # divides by the variance
+    return (x - mean) / std**2

@@ -25,3 +25,22 @@ def wrong_2(outputs, labels):  # thresholds at 0.5 instead of the largest output
 
 def wrong_3(outputs, labels):  # a count, not a fraction
     return (outputs.argmax(dim=1) == labels).sum().item()
+
+
+def correct_4(outputs, labels):  # a 0-d NumPy array (a 0-d tensor's .numpy())
+    return (outputs.argmax(-1) == labels).double().mean().numpy()
+
+
+def correct_5(outputs, labels):  # a loop, and a 0-d tensor from true division
+    right = torch.zeros((), dtype=torch.int64)
+    for row, label in zip(outputs, labels):
+        right += int(torch.argmax(row) == label)
+    return right / len(labels)
+
+
+def wrong_4(outputs, labels):  # the smallest output, not the largest
+    return (outputs.argmin(1) == labels).float().mean().item()
+
+
+def wrong_5(outputs, labels):  # integer division: 0 unless every row is right
+    return (outputs.argmax(1) == labels).sum().item() // len(labels)

@@ -26,3 +26,15 @@ def wrong_2(x):  # σ(x)·(1 − x)
 
 def wrong_3(x):  # the sigmoid itself
     return torch.sigmoid(x)
+
+
+def correct_4(x):  # σ(x)·σ(−x): the same, and stable at both ends
+    return torch.sigmoid(x) * torch.sigmoid(-x)
+
+
+def correct_5(x):  # 1 / (2 + 2 cosh x): cosh overflows to inf, and 1 / inf is 0
+    return 1 / (2 + 2 * torch.cosh(x))
+
+
+def wrong_4(x):  # tanh's slope, not the sigmoid's
+    return 1 - torch.tanh(x) ** 2

@@ -25,3 +25,17 @@ def wrong_2(x, slope=0.02):  # adds slope·x everywhere
 def wrong_3(x, slope=0.02):  # edits x in place
     x[x < 0] *= slope
     return x
+
+
+def correct_4(x, slope=0.02):  # max(x, slope·x), right for any slope below 1
+    return torch.max(x, slope * x)
+
+
+def correct_5(x, slope=0.02):  # in place, but on a copy
+    y = x.clone()
+    y[y < 0] *= slope
+    return y
+
+
+def wrong_4(x, slope=0.02):  # slope·|x|: positive on the left
+    return torch.where(x > 0, x, slope * x.abs())

@@ -29,3 +29,21 @@ def wrong_3(param, grad, velocity, lr, momentum):  # in place
     velocity.mul_(momentum).add_(grad)
     param -= lr * velocity
     return param, velocity
+
+
+def correct_4(param, grad, velocity, lr, momentum):  # a list, and in-place ops on copies
+    v = velocity.clone()
+    v.mul_(momentum).add_(grad)
+    p = param.clone()
+    p.sub_(lr * v)
+    return [p, v]
+
+
+def wrong_4(param, grad, velocity, lr, momentum):  # the other convention: lr inside the velocity
+    velocity = momentum * velocity - lr * grad
+    return param + velocity, velocity
+
+
+def wrong_5(param, grad, velocity, lr, momentum):  # Nesterov's look-ahead
+    velocity = momentum * velocity + grad
+    return param - lr * (grad + momentum * velocity), velocity

@@ -26,3 +26,12 @@ def wrong_2():  # another slope
 
 def wrong_3():  # a dict, not an MLPConfig
     return {"sizes": (784, 200, 10), "hidden_activation": "leaky_relu", "norm": "layer"}
+
+
+def correct_4():  # sizes as a list, the slope written another way
+    return MLPConfig(sizes=[784, 200, 10], hidden_activation="leaky_relu", norm="layer",
+                     negative_slope=2e-2)
+
+
+def wrong_4():  # logits: no sigmoid on the outputs
+    return MLPConfig(hidden_activation="leaky_relu", norm="layer", output_activation="none")

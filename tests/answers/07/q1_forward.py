@@ -40,3 +40,15 @@ def wrong_3(W1, b1, W2, b2, x):  # the LeakyReLU on the logits too
     h = torch.where(z1 > 0, z1, SLOPE * z1)
     z2 = h @ W2.T + b2
     return z1, h, torch.where(z2 > 0, z2, SLOPE * z2)
+
+
+def correct_4(W1, b1, W2, b2, x):  # a list, and torch's LeakyReLU module
+    z1 = x @ W1.T + b1
+    h = torch.nn.LeakyReLU(0.02)(z1)
+    return [z1, h, h @ W2.T + b2]
+
+
+def wrong_4(W1, b1, W2, b2, x):  # h and z1 swapped
+    z1 = x @ W1.T + b1
+    h = torch.where(z1 > 0, z1, SLOPE * z1)
+    return h, z1, h @ W2.T + b2
