@@ -181,12 +181,22 @@ def _compare(mine: Any, ref: torch.Tensor, what: str, atol: float, rtol: float) 
     if bool(close.all()):
         return None
     if got.dim() == 0:
-        return f"{what} is {got.item():.6g}, expected {ref.item():.6g}"
+        yours, expected = _two_numbers(got.item(), ref.item())
+        return f"{what} is {yours}, expected {expected}"
     index = tuple((~close).nonzero()[0].tolist())
     diff = (got.cpu().double() - ref.cpu().double()).abs().max().item()  # MPS has no float64
+    yours, expected = _two_numbers(got[index].item(), ref[index].item())
     return (f"{what} differs at {int((~close).sum())} of {close.numel()} entries (largest "
-            f"difference {diff:.3g}); e.g. at index {index}: yours {got[index].item():.6g}, "
-            f"expected {ref[index].item():.6g}")
+            f"difference {diff:.3g}); e.g. at index {index}: yours {yours}, expected {expected}")
+
+
+def _two_numbers(mine: Any, ref: Any) -> tuple[str, str]:
+    """Both values as a message shows them: six digits, or twelve when six look the same (a
+    difference in the 7th digit would otherwise read "0.123333, expected 0.123333")."""
+    yours, expected = show(mine), show(ref)
+    if yours == expected and isinstance(mine, float) and isinstance(ref, float):
+        yours, expected = f"{mine:.12g}", f"{ref:.12g}"
+    return yours, expected
 
 
 def check_function(
@@ -256,7 +266,8 @@ def _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype) -> st
             problem = _dtype_problem(m, r, label, dtype) or _compare(m, r, label, atol, rtol)
         else:
             same = _same_scalar(m, r, atol, rtol)
-            problem = None if same else f"{label} is {show(m)}, expected {show(r)}"
+            yours, expected = _two_numbers(m, r)
+            problem = None if same else f"{label} is {yours}, expected {expected}"
         if problem:
             return problem
 
@@ -338,9 +349,14 @@ def check_close(value: Any, expected: Any, *, name: str = "your answer", atol: f
             _compare(value, expected, name, atol, rtol)
     elif _same_scalar(value, expected, atol, rtol):
         problem = None
+    elif isinstance(expected, bool) and not _is_bool(value):
+        kind = type(value).__name__
+        problem = (f"{name} is {show(value)}, {article(kind)} {kind}; expected {expected}, a bool "
+                   "(True or False)")
     else:
         about = "about " if isinstance(expected, float) and (atol or rtol) else ""
-        problem = f"{name} is {show(value)}, expected {about}{show(expected)}"
+        yours, wanted = _two_numbers(value, expected)
+        problem = f"{name} is {yours}, expected {about}{wanted}"
     if problem:
         raise CheckFailed(problem, hint=hint)
     if not quiet:

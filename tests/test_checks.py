@@ -169,9 +169,14 @@ def test_booleans_are_compared_without_about():
         check_close(False, True, name="flags")
 
 
+def test_a_difference_past_the_sixth_digit_is_shown_with_more_digits():
+    with pytest.raises(CheckFailed, match=r"is 0\.1233334, expected about 0\.123333333333"):
+        check_close(0.1233334, 0.12333333333333, atol=0, rtol=1e-9)
+
+
 def test_a_bool_answer_must_be_a_bool_not_a_number():
     assert check_close(np.bool_(True), True, quiet=True)
-    with pytest.raises(CheckFailed):
+    with pytest.raises(CheckFailed, match="is 1, an int; expected True, a bool"):
         check_close(1, True)
 
 

@@ -231,6 +231,12 @@ def test_minibatches_cover_every_sample_once(iterate_minibatches):
                for xb, yb in batches):
         raise checks.CheckFailed("images and labels got separated: index x and y with the same "
                                  "slice of one permutation")
+    # batches that fit exactly: no empty batch after the last full one
+    exact = [len(yb) for _, yb in iterate_minibatches(x, y, 20, torch.Generator().manual_seed(0))]
+    if exact != [20] * 5:
+        raise checks.CheckFailed(f"100 samples in batches of 20 gave batch sizes {exact}, "
+                                 "expected five of 20 (no empty batch at the end)",
+                                 hint="start a batch at each of range(0, len(x), batch_size)")
     # the generator alone decides the order: the same seed gives the same batches, whatever
     # the global random state (torch.manual_seed) is
     orders = []

@@ -577,7 +577,8 @@ def test_should_stop_on_examples(should_stop):
     checks.require_attempt(should_stop)
     cases = [([0.90, 0.93, 0.92, 0.93], 2, True), ([0.90, 0.93, 0.92], 2, False),
              ([0.5, 0.6, 0.7], 1, False), ([0.7, 0.6, 0.5], 2, True), ([0.7, 0.6, 0.5], 3, False),
-             ([0.8], 1, False), ([0.8, 0.8], 1, True)]
+             ([0.8], 1, False), ([0.8, 0.8], 1, True),
+             ([0.9, 0.5, 0.6, 0.7], 2, True)]  # still climbing, but below an older best
     hint = ("find the FIRST epoch with the highest accuracy; stop when at least `patience` "
             "epochs came after it; return True or False")
     for accs, patience, expected in cases:

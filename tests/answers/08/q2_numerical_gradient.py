@@ -61,3 +61,35 @@ def wrong_3(f, x, eps=1e-6):  # flat result for a matrix
         down[i] -= eps
         grad[i] = (f(up.view_as(x)) - f(down.view_as(x))) / (2 * eps)
     return grad
+
+
+def correct_4(f, x, eps=1e-6):  # rows of eps·I as the steps
+    basis = torch.eye(x.numel(), dtype=x.dtype) * eps
+    slopes = [(f(x + e.view_as(x)) - f(x - e.view_as(x))) / (2 * eps) for e in basis]
+    return torch.stack(slopes).reshape(x.shape)
+
+
+def correct_5(f, x, eps=1e-6):  # on x itself, each entry put back exactly as it was
+    grad = torch.zeros_like(x)
+    flat = x.view(-1)
+    for i in range(flat.numel()):
+        old = flat[i].item()
+        flat[i] = old + eps
+        up = f(x).item()
+        flat[i] = old - eps
+        down = f(x).item()
+        flat[i] = old
+        grad.view(-1)[i] = (up - down) / (2 * eps)
+    return grad
+
+
+def wrong_4(f, x, eps=1e-6):  # the default eps, whatever eps is
+    basis = torch.eye(x.numel(), dtype=x.dtype) * 1e-6
+    slopes = [(f(x + e.view_as(x)) - f(x - e.view_as(x))) / 2e-6 for e in basis]
+    return torch.stack(slopes).reshape(x.shape)
+
+
+def wrong_5(f, x, eps=1e-6):  # divides by eps, not 2·eps
+    basis = torch.eye(x.numel(), dtype=x.dtype) * eps
+    slopes = [(f(x + e.view_as(x)) - f(x - e.view_as(x))) / eps for e in basis]
+    return torch.stack(slopes).reshape(x.shape)

@@ -39,3 +39,31 @@ def wrong_3(x, y, batch_size, generator):  # shuffles x and y separately
     oy = torch.randperm(len(x), generator=generator)
     return [(x[ox[i:i + batch_size]], y[oy[i:i + batch_size]])
             for i in range(0, len(x), batch_size)]
+
+
+def correct_4(x, y, batch_size, generator):  # [xb, yb] lists, a permutation as a Python list
+    order = torch.randperm(len(x), generator=generator).tolist()
+    return [[x[order[i:i + batch_size]], y[order[i:i + batch_size]]]
+            for i in range(0, len(order), batch_size)]
+
+
+def correct_5(x, y, batch_size, generator):  # a while loop and index_select
+    perm = torch.randperm(x.shape[0], generator=generator)
+    out, start = [], 0
+    while start < len(perm):
+        idx = perm[start:start + batch_size]
+        out.append((x.index_select(0, idx), y.index_select(0, idx)))
+        start += batch_size
+    return out
+
+
+def wrong_4(x, y, batch_size, generator):  # n // b + 1 batches: an empty one when b divides n
+    order = torch.randperm(len(x), generator=generator)
+    spans = [order[i * batch_size:(i + 1) * batch_size] for i in range(len(x) // batch_size + 1)]
+    return [(x[s], y[s]) for s in spans]
+
+
+def wrong_5(x, y, batch_size, generator):  # a generator, not a list
+    order = torch.randperm(len(x), generator=generator)
+    for i in range(0, len(x), batch_size):
+        yield x[order[i:i + batch_size]], y[order[i:i + batch_size]]

@@ -39,3 +39,22 @@ def wrong_3(n, k):  # equal folds of n // k: the remainder is never validated
     idx = torch.arange(n)
     return [(torch.cat([idx[:i * size], idx[(i + 1) * size:]]), idx[i * size:(i + 1) * size])
             for i in range(k)]
+
+
+def correct_4(n, k):  # a tuple of pairs, shuffled
+    folds = torch.randperm(n).tensor_split(k)
+    return tuple((torch.cat([f for j, f in enumerate(folds) if j != i]), folds[i])
+                 for i in range(k))
+
+
+def correct_5(n, k):  # plain Python lists of ints
+    import random
+    idx = list(range(n))
+    random.Random(0).shuffle(idx)
+    folds = [idx[i::k] for i in range(k)]
+    return [([j for f in folds[:i] + folds[i + 1:] for j in f], folds[i]) for i in range(k)]
+
+
+def wrong_4(n, k):  # torch.chunk: ceil(n / k) per fold, a short last one
+    folds = torch.chunk(torch.arange(n), k)
+    return [(torch.cat(folds[:i] + folds[i + 1:]), folds[i]) for i in range(len(folds))]

@@ -29,3 +29,11 @@ def wrong_2(step, total_steps, base_lr, min_lr=0.0):  # a tensor, not a number
 
 def wrong_3(step, total_steps, base_lr, min_lr=0.0):  # forgets the floor's offset
     return base_lr * (1 + math.cos(math.pi * step / total_steps)) / 2 + min_lr
+
+
+def correct_4(step, total_steps, base_lr, min_lr=0.0):  # a NumPy float32
+    return np.float32(min_lr + (base_lr - min_lr) * (1 + np.cos(np.pi * step / total_steps)) / 2)
+
+
+def wrong_4(step, total_steps, base_lr, min_lr=0.0):  # steps counted from 1
+    return min_lr + (base_lr - min_lr) * (1 + math.cos(math.pi * (step + 1) / total_steps)) / 2

@@ -24,3 +24,15 @@ def wrong_3(step, warmup_steps, base_lr):  # one step too many
     if step <= warmup_steps:
         return base_lr * (step + 1) / (warmup_steps + 1)
     return base_lr
+
+
+def correct_4(step, warmup_steps, base_lr):
+    if warmup_steps == 0:
+        return base_lr
+    return min(base_lr, base_lr * (step + 1) / warmup_steps)
+
+
+def wrong_4(step, warmup_steps, base_lr):  # 0 at step 0, base_lr at the last warm-up step
+    if step < warmup_steps:
+        return base_lr * step / max(warmup_steps - 1, 1)
+    return base_lr

@@ -30,3 +30,27 @@ def wrong_2(val_accs, patience):  # off by one
 
 def wrong_3(val_accs, patience):  # the epochs since the best, not True/False
     return len(val_accs) - 1 - val_accs.index(max(val_accs))
+
+
+def correct_4(val_accs, patience):  # a NumPy bool
+    return np.argmax(val_accs) <= len(val_accs) - 1 - patience
+
+
+def correct_5(val_accs, patience):  # epochs since the best, counted as they come
+    since, best = 0, float("-inf")
+    for acc in val_accs:
+        if acc > best:
+            best, since = acc, 0
+        else:
+            since += 1
+    return since >= patience
+
+
+def wrong_4(val_accs, patience):  # compares the window with the epoch just before it only
+    if len(val_accs) <= patience:
+        return False
+    return all(acc <= val_accs[-patience - 1] for acc in val_accs[-patience:])
+
+
+def wrong_5(val_accs, patience):  # 1 or 0, not True or False
+    return int(len(val_accs) - 1 - val_accs.index(max(val_accs)) >= patience)

@@ -24,3 +24,13 @@ def wrong_2(low, high, n):  # logspace wants exponents, not values
 
 def wrong_3(low, high, n):  # never reaches high
     return [low * (high / low) ** (i / n) for i in range(n)]
+
+
+def correct_4(low, high, n):  # exp of a float32 linspace of logs
+    import math
+    return torch.exp(torch.linspace(math.log(low), math.log(high), n))
+
+
+def wrong_4(low, high, n):  # natural logs as logspace's base-10 exponents
+    import math
+    return torch.logspace(math.log(low), math.log(high), n)

@@ -24,3 +24,11 @@ def wrong_2(best, factor, low, high):  # a linear range
 
 def wrong_3(best, factor, low, high):  # the clips swapped
     return min(best / factor, low), max(best * factor, high)
+
+
+def correct_4(best, factor, low, high):  # a list
+    return [max(low, best / factor), min(high, best * factor)]
+
+
+def wrong_4(best, factor, low, high):  # the square root of the factor on each side
+    return max(best / factor**0.5, low), min(best * factor**0.5, high)

@@ -31,3 +31,16 @@ def wrong_2(train_acc, val_acc, last=3):  # divides by `last` even with fewer ep
 
 def wrong_3(train_acc, val_acc, last=3):  # a NumPy array, not a float
     return np.mean(np.array(train_acc[-last:]) - np.array(val_acc[-last:]), keepdims=True)
+
+
+def correct_4(train_acc, val_acc, last=3):  # float32 tensors of the lists
+    return (torch.tensor(train_acc) - torch.tensor(val_acc))[-last:].mean().item()
+
+
+def correct_5(train_acc, val_acc, last=3):  # mean of train minus mean of val: the same
+    return statistics.mean(train_acc[-last:]) - statistics.mean(val_acc[-last:])
+
+
+def wrong_4(train_acc, val_acc, last=3):  # the size of the gap, sign dropped
+    gaps = [abs(t - v) for t, v in zip(train_acc, val_acc)][-last:]
+    return sum(gaps) / len(gaps)

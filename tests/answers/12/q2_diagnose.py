@@ -67,3 +67,23 @@ def wrong_3(train_acc, val_acc):  # underfitting judged on validation
     if val_acc[-1] - val_acc[-2] > 0.005:
         return "train longer"
     return "underfitting" if val_acc[-1] < 0.9 else "fine"
+
+
+def wrong_4(train_acc, val_acc):  # bad init judged on the validation accuracy
+    if val_acc[0] < 0.2 and val_acc[1] < 0.2:
+        return "bad init"
+    if train_acc[-1] - val_acc[-1] > 0.05:
+        return "overfitting"
+    if val_acc[-1] - val_acc[-2] > 0.005:
+        return "train longer"
+    return "underfitting" if train_acc[-1] < 0.9 else "fine"
+
+
+def wrong_5(train_acc, val_acc):  # any rise of the validation accuracy, not one above 0.005
+    if train_acc[0] < 0.2 and train_acc[1] < 0.2:
+        return "bad init"
+    if train_acc[-1] - val_acc[-1] > 0.05:
+        return "overfitting"
+    if val_acc[-1] > val_acc[-2]:
+        return "train longer"
+    return "underfitting" if train_acc[-1] < 0.9 else "fine"
