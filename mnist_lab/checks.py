@@ -24,6 +24,8 @@ from mnist_lab.check_args import (
 )
 
 UNTOUCHED = "not attempted yet: replace `...` with your code"
+IN_PLACE = ("it changed one of its input tensors in place; build and return new tensors instead "
+            "(e.g. `p = p - lr * g`, not `p -= lr * g`)")
 
 
 class CheckFailed(AssertionError):
@@ -249,6 +251,11 @@ def _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype) -> st
         mine = student(*my_args, **my_kwargs)
     except NotImplementedError:
         return UNTOUCHED
+    except RuntimeError as exc:
+        # autograd refuses an in-place edit of an input that requires grad: say it plainly
+        if "leaf Variable that requires grad" in str(exc):
+            return IN_PLACE
+        return f"raised RuntimeError: {exc}"
     except Exception as exc:  # any error in student code becomes feedback, never a crash
         return f"raised {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
     if mine is None:
@@ -299,8 +306,7 @@ def _compare_inputs(before: Any, after: Any) -> str | None:
     """Catch in-place edits of the inputs (a function step must return new tensors)."""
     for b, a in zip(flatten(before), flatten(after)):
         if isinstance(b, torch.Tensor) and not torch.equal(b, a.detach()):
-            return ("it changed one of its input tensors in place; build and return new tensors "
-                    "instead (e.g. `p = p - lr * g`, not `p -= lr * g`)")
+            return IN_PLACE
     return None
 
 

@@ -174,6 +174,15 @@ def test_a_difference_past_the_sixth_digit_is_shown_with_more_digits():
         check_close(0.1233334, 0.12333333333333, atol=0, rtol=1e-9)
 
 
+def test_an_in_place_edit_that_autograd_refuses_is_reported_as_in_place():
+    def mine(x, slope=0.02):
+        x[x < 0] *= slope  # x requires grad: autograd raises before anything is returned
+        return x
+
+    with pytest.raises(CheckFailed, match="changed one of its input tensors in place"):
+        check_function(mine, reference_leaky, CASES)
+
+
 def test_a_bool_answer_must_be_a_bool_not_a_number():
     assert check_close(np.bool_(True), True, quiet=True)
     with pytest.raises(CheckFailed, match="is 1, an int; expected True, a bool"):

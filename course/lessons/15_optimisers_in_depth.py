@@ -385,7 +385,7 @@ def test_rmsprop_step_matches_reference(rmsprop_step):
 
     hint = ("grad = grad + weight_decay*param; square_avg = alpha*square_avg + (1-alpha)*grad**2; "
             "param - lr*grad/(sqrt(square_avg) + eps), eps AFTER the root; "
-            "return (param, square_avg)")
+            "return (param, square_avg); use the alpha and eps you are given")
     gen = torch.Generator().manual_seed(0)
     p, g = torch.randn(3, 4, generator=gen), torch.randn(3, 4, generator=gen)
     s = torch.rand(3, 4, generator=gen)  # a mean of squares is never negative
@@ -394,6 +394,7 @@ def test_rmsprop_step_matches_reference(rmsprop_step):
                           [(p, g, torch.zeros(3, 4)), (p, g, s),
                            {"args": (p, g, s), "kwargs": {"lr": 0.1}},
                            {"args": (p, g, s), "kwargs": {"weight_decay": 0.1}},
+                           {"args": (p, g, s), "kwargs": {"alpha": 0.5}},  # not 0.99 written in
                            {"args": (p, tiny, torch.zeros(3, 4)), "kwargs": {"eps": 1e-6}}],
                           name="rmsprop_step", grad=False, hint=hint, quiet=True)
     grads = torch.randn(5, 3, 4, generator=gen)

@@ -46,3 +46,25 @@ def wrong_2(images, dx, dy):  # dx moves down, dy right
 
 def wrong_3(images, dx, dy):  # the opposite direction
     return correct_1(images, -dx, -dy)
+
+
+def correct_4(images, dx, dy):  # NumPy, pixel by pixel
+    import numpy as np
+    a = images.numpy()
+    out = np.zeros_like(a)
+    for k in range(len(a)):
+        for r in range(28):
+            for c in range(28):
+                rr, cc = r - int(dy[k]), c - int(dx[k])
+                if 0 <= rr < 28 and 0 <= cc < 28:
+                    out[k, r, c] = a[k, rr, cc]
+    return out
+
+
+def wrong_4(images, dx, dy):  # slices one pixel short: the last row and column are lost
+    out = torch.zeros_like(images)
+    for k in range(len(images)):
+        a, b = int(dx[k]), int(dy[k])
+        src = images[k, max(-b, 0):27 - max(b, 0), max(-a, 0):27 - max(a, 0)]
+        out[k, max(b, 0):max(b, 0) + src.shape[0], max(a, 0):max(a, 0) + src.shape[1]] = src
+    return out

@@ -29,3 +29,12 @@ def wrong_2(scheme, fan_in, fan_out):  # Xavier with a product
 
 def wrong_3(scheme, fan_in, fan_out):  # Kaiming on fan_out
     return math.sqrt(2 / (fan_in + fan_out)) if scheme == "xavier" else math.sqrt(2 / fan_out)
+
+
+def correct_4(scheme, fan_in, fan_out):  # NumPy floats
+    import numpy as np
+    return np.sqrt(2 / (fan_in + fan_out)) if scheme == "xavier" else np.sqrt(2) / np.sqrt(fan_in)
+
+
+def wrong_4(scheme, fan_in, fan_out):  # the uniform distribution's bound, not the normal's std
+    return math.sqrt(6 / (fan_in + fan_out)) if scheme == "xavier" else math.sqrt(6 / fan_in)

@@ -35,3 +35,22 @@ def wrong_3(grads, max_norm):  # in place
         for g in grads:
             g.mul_(max_norm / norm)
     return grads
+
+
+def correct_4(grads, max_norm):  # a tuple, the factor as a Python float
+    norm = torch.stack([g.pow(2).sum() for g in grads]).sum().sqrt()
+    factor = min(1.0, max_norm / float(norm)) if float(norm) > 0 else 1.0
+    return tuple(g * factor for g in grads)
+
+
+def wrong_4(grads, max_norm):  # the sum of the norms, not the norm of everything
+    norm = sum(g.norm() for g in grads)
+    return [g * (max_norm / norm) for g in grads] if norm > max_norm else list(grads)
+
+
+def wrong_5(grads, max_norm):  # divides by a zero norm
+    norm = sum(float((g**2).sum()) for g in grads) ** 0.5
+    return [g * min(1.0, max_norm / norm) for g in grads]
+
+
+HIDDEN_ONLY = {"wrong_5"}
