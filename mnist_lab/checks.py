@@ -265,6 +265,10 @@ def _check_case(student, reference, args, kwargs, grad, atol, rtol, dtype) -> st
     # a list where the reference returns one tensor is that tensor's values, not several results
     my_out = as_outputs(mine) if isinstance(ref_value, (tuple, list)) else (mine,)
     if len(my_out) != len(ref_out):
+        if len(my_out) == 1:  # e.g. one stacked tensor where a pair is asked for
+            kind = type(mine).__name__
+            return (f"it returned one value ({article(kind)} {kind}), expected {len(ref_out)}: "
+                    "return them as a tuple, `return a, b`")
         return f"it returned {len(my_out)} values, expected {len(ref_out)}"
 
     for k, (m, r) in enumerate(zip(my_out, ref_out)):

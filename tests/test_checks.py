@@ -183,6 +183,14 @@ def test_an_in_place_edit_that_autograd_refuses_is_reported_as_in_place():
         check_function(mine, reference_leaky, CASES)
 
 
+def test_one_stacked_tensor_where_a_pair_is_expected_is_explained():
+    def pair(x):
+        return x, 2 * x
+
+    with pytest.raises(CheckFailed, match=r"returned one value \(a Tensor\), expected 2"):
+        check_function(lambda x: torch.stack(pair(x)), pair, [(torch.ones(3),)], grad=False)
+
+
 def test_a_bool_answer_must_be_a_bool_not_a_number():
     assert check_close(np.bool_(True), True, quiet=True)
     with pytest.raises(CheckFailed, match="is 1, an int; expected True, a bool"):

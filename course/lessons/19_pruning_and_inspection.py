@@ -251,6 +251,7 @@ def test_neurons_to_keep_matches_reference(neurons_to_keep):
     cases = [(torch.tensor([0.5, 0.1, 0.9, 0.1]), 2), (torch.tensor([3.0, 1.0, 2.0]), 1),
              (torch.rand(128, generator=gen), 96),
              (torch.ones(6), 3),  # all tied: the lowest indices go first
+             (torch.ones(40), 17),  # topk's choice among ties is not the lowest-first rule
              (torch.tensor([2.0, 1.0, 2.0, 1.0, 2.0]), 3)]  # ties on both sides of the cut
     # exact indices (atol 0), as an integer tensor (the prompt asks for one)
     checks.check_function(neurons_to_keep, keep_indices, cases, name="neurons_to_keep",

@@ -25,3 +25,12 @@ def wrong_2(prob_list):  # the mean over images
 
 def wrong_3(prob_list):  # concatenated, not stacked: one row for everything
     return torch.cat(prob_list).mean(dim=0)
+
+
+def wrong_4(prob_list):  # rows renormalised: the values agree on softmax rows, the gradient not
+    mean = torch.stack(prob_list).mean(0)
+    return mean / mean.sum(1, keepdim=True)
+
+
+def wrong_5(prob_list):  # the geometric mean
+    return torch.stack(prob_list).log().mean(0).exp()

@@ -35,3 +35,24 @@ def wrong_2(pred_list, num_classes=10):  # averages the class numbers
 def wrong_3(pred_list, num_classes=10):  # float votes
     votes = F.one_hot(torch.stack(pred_list), num_classes).sum(dim=0)
     return votes.argmax(dim=1).float()
+
+
+def correct_4(pred_list, num_classes=10):  # torch.mode: the smallest of several modes
+    return torch.stack(pred_list).mode(dim=0).values
+
+
+def correct_5(pred_list, num_classes=10):  # NumPy int64, one image at a time
+    import numpy as np
+    p = np.stack([t.numpy() for t in pred_list])
+    return np.array([np.bincount(p[:, i], minlength=num_classes).argmax()
+                     for i in range(p.shape[1])])
+
+
+def correct_6(pred_list, num_classes=10):  # one_hot without num_classes: classes above the max
+    # get no votes anyway
+    return F.one_hot(torch.stack(pred_list)).sum(0).argmax(1)
+
+
+def wrong_4(pred_list, num_classes=10):  # a tie goes to the largest class
+    votes = F.one_hot(torch.stack(pred_list), num_classes).sum(0)
+    return num_classes - 1 - votes.flip(1).argmax(1)

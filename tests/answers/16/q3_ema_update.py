@@ -25,3 +25,13 @@ def wrong_2(avg, new, decay):  # in place
 
 def wrong_3(avg, new, decay):  # forgets 1 − decay
     return decay * avg + new
+
+
+def correct_4(avg, new, decay):  # NumPy
+    return decay * avg.numpy() + (1 - decay) * new.numpy()
+
+
+def wrong_4(avg, new, decay):  # updates avg in place with += and *=
+    avg *= decay
+    avg += (1 - decay) * new
+    return avg

@@ -30,3 +30,19 @@ def wrong_3(y, classes):  # float labels
     for new, old in enumerate(classes):
         out[y == old] = new
     return out
+
+
+def correct_4(y, classes):  # a dict from old label to position
+    position = {c: i for i, c in enumerate(classes)}
+    return torch.tensor([position[int(v)] for v in y])
+
+
+def correct_5(y, classes):  # a NumPy lookup table: an int64 array
+    import numpy as np
+    table = np.zeros(max(classes) + 1, dtype=np.int64)
+    table[classes] = np.arange(len(classes))
+    return table[y.numpy()]
+
+
+def wrong_4(y, classes):  # searchsorted: right only for sorted classes
+    return torch.searchsorted(torch.tensor(sorted(classes)), y)

@@ -45,3 +45,18 @@ def wrong_2(model):  # the last two parameters, whatever they belong to
 def wrong_3(model):  # forgets to return the model
     model.requires_grad_(False)
     [m for m in model.modules() if isinstance(m, nn.Linear)][-1].requires_grad_(True)
+
+
+def correct_4(model):  # the first Linear met walking the modules backwards
+    model.requires_grad_(False)
+    for m in reversed(list(model.modules())):
+        if isinstance(m, nn.Linear):
+            m.requires_grad_(True)
+            break
+    return model
+
+
+def wrong_4(model):  # the last module that has parameters, Linear or not
+    model.requires_grad_(False)
+    [m for m in model.modules() if list(m.parameters(recurse=False))][-1].requires_grad_(True)
+    return model

@@ -43,3 +43,20 @@ def wrong_3(model, x):  # no torch.no_grad(): the features carry the model's gra
     for block in model.hidden:
         h = block(h)
     return h
+
+
+def correct_4(model, x):  # a forward hook on the last hidden block
+    store = {}
+    handle = model.hidden[-1].register_forward_hook(lambda m, i, o: store.setdefault("h", o))
+    with torch.no_grad():
+        model(x)
+    handle.remove()
+    return store["h"]
+
+
+def wrong_4(model, x):  # the last block's Linear only: no activation, no norm
+    with torch.no_grad():
+        h = x
+        for block in model.hidden[:-1]:
+            h = block(h)
+        return model.hidden[-1].linear(h)

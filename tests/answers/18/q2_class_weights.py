@@ -31,3 +31,19 @@ def wrong_2(counts):  # inf for an absent class
 
 def wrong_3(counts):  # integer division
     return torch.where(counts > 0, counts.sum() // (len(counts) * counts.clamp(min=1)), 0)
+
+
+def correct_4(counts):  # int counts: true division gives float32, inf replaced by 0
+    weights = counts.sum() / (len(counts) * counts)
+    return torch.where(counts > 0, weights, torch.zeros_like(weights))
+
+
+def wrong_4(counts):  # C counts only the classes that occur
+    present = (counts > 0).sum()
+    weights = counts.sum() / (present * counts)
+    return torch.where(counts > 0, weights, torch.zeros_like(weights))
+
+
+def wrong_5(counts):  # 1 / n_c normalised to sum to 1
+    weights = torch.where(counts > 0, 1 / counts.double(), 0.0)
+    return weights / weights.sum()

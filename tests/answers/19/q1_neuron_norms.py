@@ -23,3 +23,11 @@ def wrong_2(weight):  # L2, not L1
 
 def wrong_3(weight):  # no abs
     return weight.sum(dim=1)
+
+
+def correct_4(weight):  # one row at a time
+    return torch.stack([row.abs().sum() for row in weight])
+
+
+def wrong_4(weight):  # keepdim: shape (H, 1), not (H,)
+    return weight.abs().sum(dim=1, keepdim=True)

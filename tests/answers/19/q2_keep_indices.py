@@ -29,3 +29,16 @@ def wrong_2(scores, m):  # not in increasing order
 
 def wrong_3(scores, m):  # float indices
     return torch.argsort(scores, stable=True)[m:].sort().values.float()
+
+
+def correct_4(scores, m):  # NumPy int64, stable argsort
+    order = np.argsort(scores.numpy(), kind="stable")
+    return np.sort(order[m:])
+
+
+def wrong_4(scores, m):  # topk: its choice among tied scores is not "lower index removed first"
+    return torch.topk(scores, len(scores) - m).indices.sort().values
+
+
+def wrong_5(scores, m):  # a Python list, not a tensor
+    return sorted(torch.argsort(scores, stable=True)[m:].tolist())

@@ -29,3 +29,17 @@ def wrong_2(results):  # judges by the first seed only
 
 def wrong_3(results):  # returns the best mean accuracy, not the setting
     return max(sum(accs) / len(accs) for accs in results.values())
+
+
+def correct_4(results):  # NumPy: the key at the argmax of the means
+    import numpy as np
+    keys = list(results)
+    return keys[int(np.argmax([np.mean(results[k]) for k in keys]))]
+
+
+def wrong_4(results):  # the median seed decides
+    return max(results, key=lambda setting: statistics.median(results[setting]))
+
+
+def wrong_5(results):  # the worst seed decides
+    return max(results, key=lambda setting: min(results[setting]))
