@@ -224,9 +224,10 @@ def test_precision_recall_matches_reference(precision_recall_from_cm):
     gen = torch.Generator().manual_seed(0)
     cm10 = torch.randint(0, 100, (10, 10), generator=gen) + 300 * torch.eye(10, dtype=torch.long)
     never_predicted = torch.tensor([[5, 0, 1], [3, 0, 2], [0, 0, 9]])  # column 1 empty: 0, not nan
+    never_present = torch.tensor([[4, 1, 0], [0, 0, 0], [1, 0, 6]])  # row 1 empty: recall 0
     # dtype "float": the prompt asks for float tensors (float32 or float64)
     checks.check_function(precision_recall_from_cm, precision_recall,
-                          [(cm,), (cm10,), (never_predicted,)],
+                          [(cm,), (cm10,), (never_predicted,), (never_present,)],
                           name="precision_recall_from_cm", grad=False, dtype="float",
                           hint="precision = diagonal / column sums (cm.sum(dim=0)); "
                                "recall = diagonal / row sums (cm.sum(dim=1)); 0 where a sum is "
