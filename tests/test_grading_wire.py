@@ -34,7 +34,7 @@ def roundtrip(value):
 def test_tensors_come_back_exact_with_dtype_shape_and_flags():
     x = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
     for t in (x, torch.arange(6).reshape(2, 3), torch.tensor(True), torch.zeros(0, 5),
-              torch.tensor(2.5, dtype=torch.bfloat16), x.detach().t()):
+              torch.tensor(2.5, dtype=torch.bfloat16), x.detach().t(), torch.arange(7)[3::7]):
         back = roundtrip(t)
         assert type(back) is torch.Tensor and back.dtype == t.dtype and back.shape == t.shape
         assert torch.equal(back.detach(), t.detach()) and back.requires_grad == t.requires_grad
@@ -54,6 +54,13 @@ def test_containers_numbers_and_shared_tensors_keep_their_structure():
     assert back[0] is back[1]
     assert back[2:4] == [(1, 2.5, None, "s", True), {"k": 10**40}]
     assert back[4].tolist() == [0, 1, 2] and back[5] is torch.float16
+
+
+def test_numpy_arrays_keep_their_shape_even_with_no_dimensions():
+    for array in (np.array(0.25), np.arange(6, dtype=np.float32).reshape(2, 3).T):
+        back = roundtrip(array)
+        assert back.shape == array.shape and back.dtype == array.dtype
+        assert np.array_equal(back, array)
 
 
 def test_dict_keys_keep_their_type():
@@ -176,9 +183,21 @@ def numerical(f, x):
 def loop(x):
     while True:
         pass
+def derivative(x):
+    q = x.detach().clone().requires_grad_(True)
+    return torch.autograd.grad((q ** 3).sum(), q)[0]
+def halves(x):
+    yield from x.split(len(x) // 2)
+def inference(x):
+    with torch.inference_mode():
+        return 2 * x
+def behead(model):
+    model.out = torch.nn.Identity()
+    return model
 '''
 
-NAMES = ["double", "detached", "bad_grad", "in_place", "freeze", "draw", "numerical"]
+NAMES = ["double", "detached", "bad_grad", "in_place", "freeze", "draw", "numerical",
+         "derivative", "halves", "inference", "behead"]
 
 
 @pytest.fixture(scope="module")
@@ -239,6 +258,30 @@ def test_a_callable_argument_is_called_back_in_the_grader(student):
     x = torch.tensor([1.0, 2.0], dtype=torch.float64)
     got = student("numerical")(lambda v: (v ** 2).sum(), x)
     assert torch.allclose(got, 2 * x, atol=1e-2)
+
+
+def test_a_function_using_autograd_itself_works_as_in_the_notebook(student):
+    x = torch.tensor([1.0, -2.0, 0.5])
+    assert checks.check_function(student("derivative"), lambda v: 3 * v ** 2, [(x,)],
+                                 grad=False, quiet=True)
+
+
+def test_a_returned_generator_arrives_as_an_iterator_not_a_list(student):
+    got = student("halves")(torch.arange(4))
+    assert not isinstance(got, list)
+    assert [h.tolist() for h in got] == [[0, 1], [2, 3]]
+
+
+def test_an_inference_tensor_arrives_as_one(student):
+    got = student("inference")(torch.ones(2))
+    assert got.is_inference() and torch.equal(got, torch.full((2,), 2.0))
+
+
+def test_layers_the_function_replaced_are_replaced_in_the_graders_model_too(student):
+    model = MLP(sizes=(4, 3, 2))
+    assert student("behead")(model) is model
+    assert isinstance(model.out, torch.nn.Identity)
+    assert model(torch.ones(1, 4)).shape == (1, 3)  # the hidden layer's outputs now
 
 
 def test_an_undefined_name_raises_name_error(student):

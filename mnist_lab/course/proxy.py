@@ -4,7 +4,8 @@ The grader runs every test itself, with `Proxy` objects in place of the student'
 Calling one sends the arguments as plain data (mnist_lab.course.wire) to the worker, which runs
 the student's function and answers with plain data; the proxy rebuilds the result as exact
 `torch.Tensor`s, applies the arguments' new state (in-place edits, requires_grad flags,
-gradients, generator states) to the grader's own objects, and returns it. When an argument
+gradients, generator states, a model's changed layers) to the grader's own objects, and returns
+it. The student's function runs with the grader's grad mode, as in the notebook. When an argument
 requires gradients, the call is a `torch.autograd.Function` whose backward asks the worker for
 the gradients it computed on its own graph, so `mnist_lab.checks.check_function` compares values
 and gradients exactly as in the notebook, on the grader's side, where the student cannot reach.
@@ -94,6 +95,9 @@ class Proxy:
         enc = wire.Encoder(self._conn.register, grads=True)
         call = _Call(self._conn, self._handle, enc, enc.encode(list(args)), enc.encode(kwargs),
                      next(self._conn._ids))
+        # The student's function runs with the caller's grad mode, as it would in the notebook
+        # (an answer may use autograd itself, e.g. torch.autograd.grad for a derivative).
+        call.grad_mode = torch.is_grad_enabled()
         leaves = [t for t in enc.tensors if t.requires_grad] if torch.is_grad_enabled() else []
         if leaves:
             outputs = _Remote.apply(call, *leaves)
@@ -114,10 +118,12 @@ class _Call:
         self.reply: dict = {}
         self.decoder: wire.Decoder | None = None
         self.differentiable: list[bool] = []
+        self.grad_mode = False  # the grader's torch.is_grad_enabled() when the test called
 
     def forward(self, grad: bool) -> list[torch.Tensor]:
         header = {"op": "call", "handle": self.handle, "args": self.args, "kwargs": self.kwargs,
-                  "table": self.enc.table(), "grad": grad, "id": self.id}
+                  "table": self.enc.table(), "grad": grad, "grad_mode": self.grad_mode,
+                  "id": self.id}
         self.reply, blobs = self.conn.request(header, self.enc.blobs)
         if self.reply.get("op") == "raised":
             raise student_exception(self.reply)
@@ -171,6 +177,13 @@ class _Call:
             module.training = bool(training)
         for gen, index in zip(self.enc.generators, after.get("generators", [])):
             gen.set_state(self.decoder.tensor(index).detach().to(torch.uint8))
+        changed = after.get("modules", {})
+        for k, module in enumerate(self.enc.modules):
+            if isinstance(changed, dict) and str(k) in changed:
+                new = self.decoder.module(changed[str(k)], 0)
+                if type(new) is type(module):  # its layers as the student left them
+                    module.__dict__.clear()
+                    module.__dict__.update(new.__dict__)
 
 
 class _Remote(torch.autograd.Function):

@@ -2,13 +2,14 @@
 
 A message (mnist_lab.course.framing) is a JSON header and raw byte blobs (one per tensor),
 nothing that can carry code or objects: no pickle. Values are numbers, strings, None, lists,
-tuples, dicts with string or number keys, tensors (dtype, shape, bytes), numpy arrays, torch dtypes,
-generators (their state), frozen dataclasses of `mnist_lab` (class name + fields), `torch.nn`
-modules built from allow-listed classes (architecture + tensors) and references to callables
-held by the other side. The receiver rebuilds plain `torch.Tensor`s (never a subclass) and only
-classes it already imported from `torch.nn` or `mnist_lab`; anything else is a `WireError`
-naming what was refused. Sizes and nesting are capped, so a hostile peer costs at most one
-message's worth of memory.
+tuples, dicts with string or number keys, tensors (dtype, shape, bytes, whether they require
+grad or were made in inference mode), numpy arrays, torch dtypes, iterators (their items; they
+arrive as an iterator, so a check for a list still sees the difference), torch generators (their
+state), frozen dataclasses of `mnist_lab` (class name + fields), `torch.nn` modules built from
+allow-listed classes (architecture + tensors) and references to callables held by the other
+side. The receiver rebuilds plain `torch.Tensor`s (never a subclass) and only classes it already
+imported from `torch.nn` or `mnist_lab`; anything else is a `WireError` naming what was refused.
+Sizes and nesting are capped, so a hostile peer costs at most one message's worth of memory.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class Encoder:
         if isinstance(value, torch.Tensor):
             return {"t": self.tensor(value)}
         if isinstance(value, np.ndarray) and value.dtype.name in _NP_DTYPES:
-            array = np.ascontiguousarray(value)
+            array = np.ascontiguousarray(value).reshape(value.shape)  # it makes 0-d arrays 1-d
             self.blobs.append(array.tobytes())
             return {"np": array.dtype.name, "shape": list(array.shape), "b": len(self.blobs) - 1}
         if isinstance(value, np.generic):
@@ -108,7 +109,7 @@ class Encoder:
                 items.append(self.encode(item, depth + 1))
                 if len(items) > MAX_ITERATED:
                     raise WireError(f"a generator of more than {MAX_ITERATED} items")
-            return {"list": items}
+            return {"iter": items}  # arrives as an iterator: a check for a list still sees one
         if callable(value) and self._callables is not None and not isinstance(value, type):
             return {"fn": self._callables(value)}
         raise WireError(f"a value of type {type(value).__name__}: use tensors, numbers, strings, "
@@ -124,13 +125,17 @@ class Encoder:
             raise WireError("a sparse or quantized tensor: use an ordinary dense tensor")
         if str(plain.dtype).removeprefix("torch.") not in _DTYPES:
             raise WireError(f"a tensor of dtype {plain.dtype}")
-        data = plain.cpu().contiguous().reshape(-1)
+        # A fresh dense copy: .contiguous() leaves a one-element view's stride as it was (a
+        # slice like x[3::7]), and .view(torch.uint8) needs a stride of 1.
+        data = plain.cpu().clone(memory_format=torch.contiguous_format).reshape(-1)
         self.blobs.append(data.view(torch.uint8).numpy().tobytes() if data.numel() else b"")
         index = len(self.tensors)
         self.tensors.append(t)
         self._memo[key] = index
         entry = {"dtype": str(data.dtype).removeprefix("torch."), "shape": list(plain.shape),
                  "b": len(self.blobs) - 1, "rg": bool(t.requires_grad)}
+        if plain.is_inference():  # made under torch.inference_mode(): autograd refuses it
+            entry["inf"] = True
         self._entries.append(entry)
         if self._grads and t.grad is not None:
             entry["grad"] = self.tensor(t.grad)
@@ -208,7 +213,10 @@ class Decoder:
         raw = torch.frombuffer(bytearray(blob), dtype=torch.uint8) if blob else \
             torch.empty(0, dtype=torch.uint8)
         t = raw.view(dtype).reshape(shape).clone() if numel else torch.empty(shape, dtype=dtype)
-        if entry.get("rg") is True and (t.is_floating_point() or t.is_complex()):
+        if entry.get("inf") is True:
+            with torch.inference_mode():
+                t = t.clone()
+        elif entry.get("rg") is True and (t.is_floating_point() or t.is_complex()):
             t.requires_grad_(True)
         if "grad" in entry:
             t.grad = self.tensor(entry["grad"]).detach()
@@ -243,6 +251,8 @@ class Decoder:
         if "list" in data or "tuple" in data:
             items = [self.decode(v, depth + 1) for v in _list(data.get("list", data.get("tuple")))]
             return items if "list" in data else tuple(items)
+        if "iter" in data:
+            return iter([self.decode(v, depth + 1) for v in _list(data["iter"])])
         if "dict" in data:
             return {_key(self.decode(k, depth + 1)): self.decode(v, depth + 1)
                     for k, v in (_pair(p) for p in _list(data["dict"]))}

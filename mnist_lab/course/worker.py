@@ -10,7 +10,8 @@ next job; what it cannot remove (or a SysV IPC object) makes the grader start a 
 The worker holds no test, no expected value and no secret. It receives the student's cells,
 then requests "call function NAME with these arguments" in the wire format
 (mnist_lab.course.wire), and answers with plain data: the result, the arguments' state after
-the call (in-place edits, requires_grad flags, generator states), and on request the gradients
+the call (in-place edits, requires_grad flags, generator states, a model's changed layers),
+and on request the gradients
 of the result with respect to the arguments (`torch.autograd.grad` on its own graph). A
 callable argument (a test's loss function, say) calls back into the grader.
 """
@@ -149,6 +150,12 @@ def _kind(value: Any) -> str:
     return "function" if callable(value) else "value"
 
 
+def _layout(module: Any) -> list:
+    """A module's layers: each submodule's name and class, and its parameter and buffer names."""
+    return [(name, type(m).__qualname__, sorted(m._parameters), sorted(m._buffers))
+            for name, m in module.named_modules()]
+
+
 def _raised(exc: BaseException) -> dict:
     return {"op": "raised", "type": type(exc).__name__[:60], "message": _text(exc)}
 
@@ -224,7 +231,10 @@ class Worker:
         if target is None:
             raise NameError(f"{header.get('handle')!r} is not defined")
         torch.set_default_dtype(torch.float32)
-        with torch.set_grad_enabled(bool(header.get("grad"))):
+        layout = [_layout(m) for m in decoder.modules]
+        # "grad": the grader will ask for gradients of the result; "grad_mode": autograd was on
+        # where the test called, so the student's own use of autograd works as in the notebook.
+        with torch.set_grad_enabled(header.get("grad") is True or header.get("grad_mode") is True):
             value = target(*args, **kwargs) if callable(target) else target
         # The argument modules themselves (returned `model`) go back as references to the
         # grader's own objects, so `f(model) is model` holds there too.
@@ -237,6 +247,10 @@ class Worker:
                            if t.grad is not None},
                  "training": [m.training for m in decoder.modules],
                  "generators": [out.tensor(g.get_state()) for g in decoder.generators]}
+        # An argument module whose layers the function changed goes back whole, so that the
+        # grader's copy changes too (a test may check that the model was left as it was).
+        after["modules"] = {str(k): out.module(m, 0) for k, m in enumerate(decoder.modules)
+                            if _layout(m) != layout[k]}
         if header.get("grad"):
             inputs = [t for i, t in sorted(decoder.tensors.items()) if t.requires_grad]
             self.graphs[int(header.get("id", 0))] = (inputs, outputs)
