@@ -40,6 +40,7 @@ SERVER_START_S = 180  # JupyterLab's first start on a loaded 2-core machine is s
 RUN_ALL_S = 600  # lesson 01 trains for 15-60 s; the kernel starts and imports torch first
 STOPPED_S = 20  # the kernel idle this long with cells unrun: Run All has stopped
 UI_MS = 120_000  # Playwright's default wait for the page to react
+CLICK_MS = 15_000  # a click that waits longer is blocked (by a dialog): close it, click again
 
 pytestmark = [
     pytest.mark.browser,
@@ -241,8 +242,7 @@ def run_all_cells(tab, lab: JupyterLab) -> None:
     """
     for attempt in (1, 2):
         tab.wait_for_selector(".jp-NotebookPanel .jp-CodeCell")
-        tab.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                              timeout=SERVER_START_S * 1000)  # the page is connected
+        wait_until_connected(tab)
         choose_run_all(tab)
         if wait_until_all_ran(tab, lab):
             return
@@ -255,17 +255,40 @@ def run_all_cells(tab, lab: JupyterLab) -> None:
                                   f"JupyterLab's log ends:\n{lab.log_tail()}")
 
 
-def choose_run_all(tab) -> None:
-    """Run ▸ Run All Cells, until a cell is queued or done (a dialog can swallow a click)."""
-    for _ in range(3):
+def wait_until_connected(tab) -> None:
+    """Until the page shows its kernel idle, closing any dialog that opens meanwhile (a "Select
+    Kernel" dialog would otherwise wait for an answer while the page stays unconnected)."""
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline:
         accept_dialogs(tab)
-        tab.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        tab.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        with contextlib.suppress(playwright_api.TimeoutError):
-            tab.wait_for_function(  # a cell queued: the run has begun
-                "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
-                ".some(e => e.textContent.includes('*'))", timeout=60_000)
+        if tab.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count():
             return
+        time.sleep(1)
+    fail_with_screenshot(tab, f"the page showed no idle kernel within {SERVER_START_S} s")
+
+
+def choose_run_all(tab) -> None:
+    """Run ▸ Run All Cells, until a cell is queued or done. A dialog can open at any moment and
+    take a click, and Run All itself asks for a kernel when the page has not found the
+    notebook's session yet: dialogs are answered while waiting, and the menu chosen again."""
+    started = ("() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+               ".some(e => e.textContent.includes('*'))")
+    for _ in range(4):
+        accept_dialogs(tab)
+        try:
+            tab.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click(timeout=CLICK_MS)
+            tab.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click(
+                timeout=CLICK_MS)
+        except playwright_api.TimeoutError:
+            tab.keyboard.press("Escape")  # an open menu, or a dialog in the way
+            continue
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # a cell queued: the run has begun
+            if tab.evaluate(started):
+                return
+            if accept_dialogs(tab):  # a kernel chosen for a Run All that waited for one:
+                deadline = min(deadline, time.monotonic() + 5)  # it may have gone; try again
+            time.sleep(1)
     fail_with_screenshot(tab, "Run All Cells did not start any cell")
 
 
@@ -305,10 +328,29 @@ def cell_outputs(tab) -> str:
     return "\n".join(f"{prompt} {text[:400]}" for prompt, text in cells if text.strip())
 
 
-def accept_dialogs(tab) -> None:
-    """Accept any open JupyterLab dialog (its default button)."""
-    for button in tab.locator(".jp-Dialog .jp-mod-accept").all():
-        button.click()
+def accept_dialogs(tab) -> int:
+    """Close any open JupyterLab dialog: its default button, else Escape. Its text is printed,
+    so that a failing run shows which dialog was in the way.
+
+    Run All opens "Select Kernel" when the page has not connected to the notebook's session
+    (seen in about half the runs on a loaded machine). Its default would start a second kernel
+    beside the one `start_session` started, so the session's own kernel ("01_baseline.ipynb
+    (id)") is chosen instead. Returns how many dialogs were open."""
+    dialogs = tab.locator(".jp-Dialog").all()
+    for dialog in dialogs:
+        with contextlib.suppress(playwright_api.Error):
+            print(f"JupyterLab dialog: {dialog.inner_text(timeout=CLICK_MS)[:300]!r}")
+            for select in dialog.locator("select").all():
+                ours = [o for o in select.locator("option").all_inner_texts()
+                        if o.strip().startswith(f"{LESSON} (")]
+                if ours:
+                    select.select_option(label=ours[0].strip(), timeout=CLICK_MS)
+            accept = dialog.locator(".jp-mod-accept")
+            if accept.count():
+                accept.first.click(timeout=CLICK_MS)
+            else:
+                tab.keyboard.press("Escape")
+    return len(dialogs)
 
 
 def fail_with_screenshot(tab, message: str) -> None:
@@ -433,6 +475,20 @@ def wait_for_answer(page, digit: int) -> dict:
     return drawing_state(page)
 
 
+def click_until(page, button, done_js: str, arg, what: str) -> None:
+    """Click `button` until `done_js` holds: a click can miss while the panel's layout moves
+    (a new image arrives) or a dialog is open; clicking Clear or Undo twice does no harm."""
+    for _ in range(3):
+        button.click()
+        try:
+            page.wait_for_function(done_js, arg=arg, timeout=30_000)
+            return
+        except playwright_api.TimeoutError:
+            accept_dialogs(page)
+    fail_with_screenshot(page, f"{what}: still {drawing_state(page)['answer']!r} after three "
+                               "clicks")
+
+
 def test_drawing_a_one_and_a_zero_with_the_mouse(lesson01):
     page = lesson01
     panel = page.locator(DRAW).first
@@ -446,10 +502,9 @@ def test_drawing_a_one_and_a_zero_with_the_mouse(lesson01):
     one = wait_for_answer(page, 1)  # the network reads the stroke as a 1
     assert one["preview"] != empty["preview"]  # the three preprocessing stages are shown
 
-    panel.locator("button", has_text="Clear").click()
-    page.wait_for_function(
-        "sel => document.querySelector(sel + ' .mnist-lab-draw-answer')"
-        ".textContent.includes('Draw a digit')", arg=DRAW)
+    click_until(page, panel.locator("button", has_text="Clear"),
+                "sel => document.querySelector(sel + ' .mnist-lab-draw-answer')"
+                ".textContent.includes('Draw a digit')", DRAW, "Clear did not clear the drawing")
     draw(page, canvas, zero_stroke(140, 140, 60, 95))
     zero = wait_for_answer(page, 0)
     assert zero["preview"] != one["preview"]
