@@ -24,6 +24,7 @@ import ctypes
 import importlib
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -87,22 +88,40 @@ def _clean_up(pid: int, sandboxed: bool) -> bool:
             pass
     folders = [os.environ.get("TMPDIR", "/tmp")] + (["/dev/shm"] if sandboxed else [])
     try:
-        clean = all([_empty(folder) for folder in folders])
+        mounts = _mount_points() if sandboxed else set()
+        clean = all([_empty(folder, mounts) for folder in folders])
         # IPC objects outlive their processes; outside a sandbox they are the machine's own.
         return clean and not (sandboxed and _ipc_objects())
     except (OSError, RecursionError):
         return False
 
 
-def _empty(folder: str) -> bool:
-    """Remove everything in `folder`; whether it is empty now."""
+def _empty(folder: str, mounts: set[str]) -> bool:
+    """Remove everything in `folder` but the sandbox's own binds (a checkout or venv under /tmp,
+    read-only) and the folders that lead to them; whether nothing else is left."""
+    clean = True
     for entry in os.scandir(folder):
+        if entry.path in mounts:
+            continue
+        if entry.is_dir(follow_symlinks=False) and any(m.startswith(entry.path + "/")
+                                                       for m in mounts):
+            clean = _empty(entry.path, mounts) and clean  # a bind lies deeper: keep the way
+            continue
         with contextlib.suppress(OSError):
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path, ignore_errors=True)
             else:
                 os.unlink(entry.path)
-    return not os.listdir(folder)
+        clean = clean and not os.path.lexists(entry.path)
+    return clean
+
+
+def _mount_points() -> set[str]:
+    """Where something is mounted in this sandbox (field 5 of /proc/self/mountinfo)."""
+    with open("/proc/self/mountinfo") as f:
+        fields = [line.split()[4] for line in f if len(line.split()) > 4]
+    # Spaces and the like are written as octal escapes, e.g. "\040" for a space.
+    return {re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), f) for f in fields}
 
 
 def _ipc_objects() -> bool:
