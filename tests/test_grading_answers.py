@@ -14,11 +14,12 @@ gets it, and the others get the lesson's solution (a later exercise may call an 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 
 import pytest
-from test_exercise_answers import ANSWERS, EXERCISES, Exercise
+from test_exercise_answers import ANSWERS, EXERCISES, Exercise, _load_answers, _numbered
 
 from mnist_lab.course.grading import GradeConfig, grade_class, load_lessons
 from mnist_lab.course.paths import REPO
@@ -36,9 +37,10 @@ def _function_name(ex: Exercise) -> str:
     return re.search(r"^def (\w+)", ex.solution, re.M).group(1)
 
 
-def _labels(ex: Exercise) -> list[str]:
-    text = (ANSWERS / ex.lesson / f"{ex.name}.py").read_text()
-    return re.findall(r"^def ((?:correct|wrong)_\d+)\(", text, re.M)
+@functools.cache
+def _labels(ex: Exercise) -> tuple[str, ...]:
+    answers = _load_answers(ex)
+    return (*_numbered(answers, "correct"), *_numbered(answers, "wrong"))
 
 
 def _answer_cell(ex: Exercise, label: str | None) -> str:
